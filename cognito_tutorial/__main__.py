@@ -1,0 +1,3 @@
+from cognito_tutorial.cli import main
+
+raise SystemExit(main())

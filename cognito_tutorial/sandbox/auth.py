@@ -1,0 +1,572 @@
+"""The authentication state machine: flows, challenges, sessions, TOTP and SRP.
+
+This is what the tutorial teaches, so each rule names the Cognito document it follows. Sources:
+  [API]    Cognito API reference: InitiateAuth, AdminInitiateAuth, RespondToAuthChallenge,
+           AdminRespondToAuthChallenge, AssociateSoftwareToken, VerifySoftwareToken, RevokeToken
+  [FLOW]   Developer guide, "User pool authentication flow" (flows, sessions, lockout)
+  [ERRORS] Developer guide, "Managing error responses" (PreventUserExistenceErrors)
+  [TOTP]   Developer guide, "TOTP software token MFA"; RFC 6238
+  [SRP]    amplify-js and pycognito's SRP client code (the service's half is not published)
+  [SEEN]   messages quoted in SDK issues and source (see docs/sandbox.md for each)
+docs/sandbox.md lists every behaviour with its source and the test that checks it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from base64 import b64encode
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import directory, srp, totp
+from .clock import SystemClock
+from .directory import Client, Pool, User
+from .errors import CognitoError, invalid_parameter, not_authorized
+
+PUBLIC, ADMIN = "public", "admin"
+
+# [API] Which AuthFlow each operation takes; the other API's password flow is refused with
+# "Initiate Auth method not supported." (seen in aws-doc-sdk-examples issue 5289).
+FLOWS_BY_API = {
+    PUBLIC: {"USER_PASSWORD_AUTH", "USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"},
+    ADMIN: {"ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "USER_SRP_AUTH"}
+    | {"REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"},
+}
+NOT_EMULATED_FLOWS = {"CUSTOM_AUTH", "USER_AUTH"}
+# [API] The ExplicitAuthFlows entry each AuthFlow needs.
+REQUIRED_CLIENT_FLOW = {
+    "USER_PASSWORD_AUTH": "ALLOW_USER_PASSWORD_AUTH",
+    "ADMIN_USER_PASSWORD_AUTH": "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+    "ADMIN_NO_SRP_AUTH": "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+    "USER_SRP_AUTH": "ALLOW_USER_SRP_AUTH",
+    "REFRESH_TOKEN_AUTH": "ALLOW_REFRESH_TOKEN_AUTH",
+    "REFRESH_TOKEN": "ALLOW_REFRESH_TOKEN_AUTH",
+}
+# [SEEN] The wording differs by flow.
+FLOW_NOT_ENABLED = {
+    "USER_PASSWORD_AUTH": "USER_PASSWORD_AUTH flow not enabled for this client",
+    "USER_SRP_AUTH": "USER_SRP_AUTH is not enabled for the client.",
+}
+
+# [FLOW] "Amazon Cognito allows five failed sign-in attempts; after that it starts temporary
+# lockouts that double from 1 second, up to about 15 minutes."
+FREE_ATTEMPTS = 5
+MAX_LOCKOUT_SECONDS = 15 * 60
+# Spent and expired sessions are remembered this long, so their errors say why.
+SESSION_MEMORY_SECONDS = 60 * 60
+DEFAULT_DEVICE_NAME = "TOTP device"
+
+WRONG_PASSWORD = "Incorrect username or password."
+SESSION_EXPIRED = "Invalid session for the user, session is expired."
+SESSION_USED = "Invalid session for the user, session can only be used once."
+SESSION_INVALID = "Invalid session for the user."
+
+
+@dataclass
+class AuthSession:
+    """What the service remembers behind one opaque Session string."""
+
+    pool_id: str
+    client_id: str
+    username: str
+    challenge: str
+    created_at: float
+    validity_s: int
+    stage: str = ""  # MFA_SETUP: "" -> "associated" -> "verified"
+    used: bool = False
+    srp_challenge: srp.PasswordVerifierChallenge | None = None
+    phantom: bool = False  # SRP for an unknown user when existence errors are prevented
+
+
+@dataclass
+class Authenticator:
+    """A user's authenticator app, once VerifySoftwareToken accepted a code from it."""
+
+    secret: str
+    last_step: int
+    device_name: str
+
+
+@dataclass
+class Failures:
+    count: int = 0
+    locked_until: float = 0.0
+
+
+@dataclass
+class AuthState:
+    """Everything the authentication layer keeps; pickled with moto's directory."""
+
+    sessions: dict[str, AuthSession] = field(default_factory=dict)
+    authenticators: dict[str, Authenticator] = field(default_factory=dict)
+    pending_secrets: dict[str, str] = field(default_factory=dict)
+    failures: dict[str, Failures] = field(default_factory=dict)
+
+
+def _user_key(pool: Pool, user: User) -> str:
+    return f"{pool.id}/{user.id}"
+
+
+class AuthLayer:
+    """Answers the authentication operations; everything else goes to moto."""
+
+    OPERATIONS = (
+        "InitiateAuth",
+        "AdminInitiateAuth",
+        "RespondToAuthChallenge",
+        "AdminRespondToAuthChallenge",
+        "AssociateSoftwareToken",
+        "VerifySoftwareToken",
+        "RevokeToken",
+    )
+
+    def __init__(self, state: AuthState | None = None, clock: Any = None) -> None:
+        self.state = state or AuthState()
+        self.clock = clock or SystemClock()
+
+    def handle(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        handler = {
+            "InitiateAuth": lambda p: self.initiate_auth(p, PUBLIC),
+            "AdminInitiateAuth": lambda p: self.initiate_auth(p, ADMIN),
+            "RespondToAuthChallenge": lambda p: self.respond_to_auth_challenge(p, PUBLIC),
+            "AdminRespondToAuthChallenge": lambda p: self.respond_to_auth_challenge(p, ADMIN),
+            "AssociateSoftwareToken": self.associate_software_token,
+            "VerifySoftwareToken": self.verify_software_token,
+            "RevokeToken": self.revoke_token,
+        }[operation]
+        try:
+            return handler(params)
+        except CognitoError:
+            raise
+        except Exception as error:  # a moto error raised while reading the directory
+            converted = directory.moto_error(error)
+            if converted is None:
+                raise
+            raise converted from error
+
+    # --- InitiateAuth / AdminInitiateAuth ---------------------------------------------------
+
+    def initiate_auth(self, params: dict[str, Any], api: str) -> dict[str, Any]:
+        pool, client = self._client(params, api)
+        flow = params["AuthFlow"]
+        auth = params.get("AuthParameters") or {}
+        if flow in NOT_EMULATED_FLOWS:
+            raise invalid_parameter(
+                f"{flow} is not emulated by the local sandbox; use it against AWS."
+            )
+        if flow not in FLOWS_BY_API[api]:
+            raise invalid_parameter("Initiate Auth method not supported.")
+        if REQUIRED_CLIENT_FLOW[flow] not in directory.allowed_flows(client):
+            message = FLOW_NOT_ENABLED.get(flow, "Auth flow not enabled for this client")
+            if flow.startswith("REFRESH"):
+                message = "Refresh Token auth flow not enabled for this client"
+            raise invalid_parameter(message)
+        if flow.startswith("REFRESH"):
+            return self._refresh(pool, client, auth)
+        username = _required(auth, "USERNAME")
+        self._check_secret_hash(client, auth, username)
+        if flow == "USER_SRP_AUTH":
+            return self._start_srp(pool, client, username, _required(auth, "SRP_A"), api)
+        password = _required(auth, "PASSWORD")
+        user = self._user_for_sign_in(pool, client, username)
+        self._check_password(pool, user, directory.password_matches(user, password))
+        return self._after_password(pool, client, user)
+
+    def _refresh(self, pool: Pool, client: Client, auth: dict[str, str]) -> dict[str, Any]:
+        token = _required(auth, "REFRESH_TOKEN")
+        owner = directory.refresh_token_owner(pool, token)
+        if directory.client_secret(client):
+            # Either the username or the user's sub is accepted in the hash for refreshes.
+            names = [auth.get("USERNAME")] if auth.get("USERNAME") else []
+            if owner:
+                user = directory.find_user(pool, owner)
+                names += [owner] + ([user.id] if user else [])
+            self._check_secret_hash(client, auth, *names or [""])
+        user, result = directory.refresh(pool, client, token)
+        self._check_user_can_sign_in(user)
+        return {"ChallengeParameters": {}, "AuthenticationResult": result}
+
+    def _start_srp(
+        self, pool: Pool, client: Client, username: str, srp_a: str, api: str
+    ) -> dict[str, Any]:
+        user = directory.find_user(pool, username)
+        phantom = user is None and directory.prevents_user_existence_errors(client)
+        if user is None and not phantom:
+            raise CognitoError("UserNotFoundException", "User does not exist.")
+        if user is not None:
+            self._check_user_can_sign_in(user)
+            self._check_not_locked(pool, user)
+        user_id = user.username if user else username
+        # [ERRORS] With existence errors prevented, an unknown user still gets a challenge
+        # (for a password nobody knows) and fails only at PASSWORD_VERIFIER.
+        password = user.password if user else secrets.token_urlsafe(24)
+        try:
+            challenge = srp.start_password_verifier(pool.id, user_id, password or "", srp_a)
+        except ValueError as error:
+            raise invalid_parameter(f"SRP_A: {error}") from None
+        session = self._new_session(pool, client, user_id, "PASSWORD_VERIFIER")
+        record = self.state.sessions[session]
+        record.srp_challenge, record.phantom = challenge, phantom
+        return {
+            "ChallengeName": "PASSWORD_VERIFIER",
+            "Session": session,
+            "ChallengeParameters": {
+                "SALT": challenge.salt_hex,
+                "SECRET_BLOCK": challenge.secret_block_b64,
+                "SRP_B": challenge.srp_b_hex,
+                "USERNAME": user_id,
+                "USER_ID_FOR_SRP": user_id,
+            },
+        }
+
+    # --- RespondToAuthChallenge / AdminRespondToAuthChallenge --------------------------------
+
+    def respond_to_auth_challenge(self, params: dict[str, Any], api: str) -> dict[str, Any]:
+        pool, client = self._client(params, api)
+        name = params["ChallengeName"]
+        answers = params.get("ChallengeResponses") or {}
+        username = _required(answers, "USERNAME")
+        self._check_secret_hash(client, answers, username)
+        if name == "PASSWORD_VERIFIER":
+            return self._password_verifier(pool, client, params.get("Session"), answers)
+        session_token = params.get("Session")
+        if not session_token:
+            raise invalid_parameter("Missing required parameter Session")
+        session = self._open_session(session_token, client, name)
+        user = self._session_user(pool, session, username)
+        if name == "NEW_PASSWORD_REQUIRED":
+            return self._new_password(pool, client, session, user, answers)
+        if name == "MFA_SETUP":
+            if session.stage != "verified":
+                # Inferred: MFA_SETUP is answered with the Session VerifySoftwareToken returned.
+                raise not_authorized(SESSION_INVALID)
+            session.used = True
+            return self._tokens(pool, client, user)
+        if name == "SOFTWARE_TOKEN_MFA":
+            return self._software_token_mfa(pool, client, session, user, answers)
+        raise invalid_parameter(f"{name} is not emulated by the local sandbox.")
+
+    def _password_verifier(
+        self, pool: Pool, client: Client, session_token: str | None, answers: dict[str, str]
+    ) -> dict[str, Any]:
+        block = _required(answers, "PASSWORD_CLAIM_SECRET_BLOCK")
+        signature = _required(answers, "PASSWORD_CLAIM_SIGNATURE")
+        timestamp = _required(answers, "TIMESTAMP")
+        if session_token:
+            session = self._open_session(session_token, client, "PASSWORD_VERIFIER")
+        else:
+            # Clients such as pycognito send no Session: the secret block names the challenge.
+            session = self._session_by_secret_block(block, client)
+        if not srp.is_cognito_timestamp(timestamp):
+            raise invalid_parameter("TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english.")
+        session.used = True
+        challenge = session.srp_challenge
+        verified = challenge is not None and srp.verify_password_claim(
+            challenge, pool.id, session.username, block, timestamp, signature
+        )
+        if session.phantom:
+            raise not_authorized(WRONG_PASSWORD)
+        user = directory.user_by_username(pool, session.username)
+        self._check_password(pool, user, verified)
+        return self._after_password(pool, client, user)
+
+    def _new_password(
+        self,
+        pool: Pool,
+        client: Client,
+        session: AuthSession,
+        user: User,
+        answers: dict[str, str],
+    ) -> dict[str, Any]:
+        password = _required(answers, "NEW_PASSWORD")
+        directory.check_password_policy(pool, password)  # the challenge stands if refused
+        session.used = True
+        directory.set_new_password(user, password)
+        return self._mfa_step(pool, client, user)
+
+    def _software_token_mfa(
+        self,
+        pool: Pool,
+        client: Client,
+        session: AuthSession,
+        user: User,
+        answers: dict[str, str],
+    ) -> dict[str, Any]:
+        code = _required(answers, "SOFTWARE_TOKEN_MFA_CODE")
+        app = self.state.authenticators.get(_user_key(pool, user))
+        if app is None:
+            raise CognitoError(
+                "SoftwareTokenMFANotFoundException", "Software Token MFA is not enabled for the user."
+            )
+        step = totp.matching_step(app.secret, code, self.clock.now())
+        if step is None:
+            # [SEEN] amplify-js AuthErrorStrings; inferred: the challenge stands for a retry.
+            raise CognitoError("CodeMismatchException", "Invalid code received for user")
+        if step <= app.last_step:
+            # [TOTP] RFC 6238 5.2: a code is accepted once. [SEEN] amplify-swift tests.
+            raise CognitoError(
+                "ExpiredCodeException", "Your software token has already been used once."
+            )
+        app.last_step = step
+        session.used = True
+        return self._tokens(pool, client, user)
+
+    # --- AssociateSoftwareToken / VerifySoftwareToken ---------------------------------------
+
+    def associate_software_token(self, params: dict[str, Any]) -> dict[str, Any]:
+        secret = totp.new_secret()
+        if params.get("Session"):
+            session = self._open_session(params["Session"], None, "MFA_SETUP")
+            if session.stage == "verified":
+                raise not_authorized(SESSION_INVALID)
+            pool = directory.find_pool(session.pool_id)
+            user = directory.user_by_username(pool, session.username)
+            session.used = True
+            client = pool.clients[session.client_id]
+            new_session = self._new_session(pool, client, user.username, "MFA_SETUP")
+            self.state.sessions[new_session].stage = "associated"
+            self.state.pending_secrets[_user_key(pool, user)] = secret
+            return {"SecretCode": secret, "Session": new_session}
+        if params.get("AccessToken"):
+            pool, user = directory.access_token_user(params["AccessToken"], self.clock.now())
+            self.state.pending_secrets[_user_key(pool, user)] = secret
+            return {"SecretCode": secret}
+        raise invalid_parameter("Either AccessToken or Session must be provided.")
+
+    def verify_software_token(self, params: dict[str, Any]) -> dict[str, Any]:
+        code = params["UserCode"]
+        device = params.get("FriendlyDeviceName") or DEFAULT_DEVICE_NAME
+        if params.get("Session"):
+            session = self._open_session(params["Session"], None, "MFA_SETUP")
+            if session.stage != "associated":
+                raise not_authorized(SESSION_INVALID)
+            pool = directory.find_pool(session.pool_id)
+            user = directory.user_by_username(pool, session.username)
+        elif params.get("AccessToken"):
+            session = None
+            pool, user = directory.access_token_user(params["AccessToken"], self.clock.now())
+        else:
+            raise invalid_parameter("Either AccessToken or Session must be provided.")
+        key = _user_key(pool, user)
+        secret = self.state.pending_secrets.get(key)
+        if secret is None:
+            raise CognitoError(
+                "SoftwareTokenMFANotFoundException",
+                "Software token has not been associated; call AssociateSoftwareToken first.",
+            )
+        step = totp.matching_step(secret, code, self.clock.now())
+        if step is None:
+            # [SEEN] aws-amplify-auth-starters issue 15. The associated secret stays pending.
+            raise CognitoError(
+                "EnableSoftwareTokenMFAException", "Code mismatch and fail enable Software Token MFA"
+            )
+        del self.state.pending_secrets[key]
+        # The enrolment code counts as used: signing in with it again is refused.
+        self.state.authenticators[key] = Authenticator(secret, step, device)
+        if session is None:
+            # [TOTP] With an access token, SetUserMFAPreference turns the verified app on.
+            directory.record_totp_verified(user, enable=False)
+            return {"Status": "SUCCESS"}
+        directory.record_totp_verified(user, enable=True)
+        session.used = True
+        client = pool.clients[session.client_id]
+        new_session = self._new_session(pool, client, user.username, "MFA_SETUP")
+        self.state.sessions[new_session].stage = "verified"
+        return {"Status": "SUCCESS", "Session": new_session}
+
+    # --- RevokeToken -------------------------------------------------------------------------
+
+    def revoke_token(self, params: dict[str, Any]) -> dict[str, Any]:
+        pool, client = directory.find_client(params["ClientId"])
+        secret = directory.client_secret(client)
+        if secret and not hmac.compare_digest(
+            (params.get("ClientSecret") or "").encode(), secret.encode()
+        ):
+            raise not_authorized(f"Unable to verify secret hash for client {client.id}")
+        token = params["Token"]
+        if directory.unverified_claims(token):
+            raise CognitoError("UnsupportedTokenTypeException", "Unsupported token type.")
+        directory.revoke_refresh_token(pool, client, token)
+        return {}
+
+    # --- shared steps ------------------------------------------------------------------------
+
+    def _client(self, params: dict[str, Any], api: str) -> tuple[Pool, Client]:
+        if api == ADMIN:
+            directory.find_pool(params["UserPoolId"])
+        pool, client = directory.find_client(params["ClientId"])
+        if api == ADMIN:
+            directory.require_pool_match(pool, params["UserPoolId"])
+        return pool, client
+
+    def _check_secret_hash(self, client: Client, values: dict[str, str], *names: str) -> None:
+        """[API] A client with a secret needs SECRET_HASH = Base64(HMAC-SHA256(secret,
+        username + client id)) on every sign-in call. [SEEN] amplify-android issue 2504 and
+        laravel-aws-cognito-auth issue 26 quote the two messages."""
+        secret = directory.client_secret(client)
+        if not secret:
+            return
+        sent = values.get("SECRET_HASH")
+        if not sent:
+            raise not_authorized(
+                f"Client {client.id} is configured with secret but SECRET_HASH was not received"
+            )
+        for name in names:
+            digest = hmac.new(secret.encode(), (name + client.id).encode(), hashlib.sha256)
+            if hmac.compare_digest(b64encode(digest.digest()).decode(), sent):
+                return
+        raise not_authorized(f"Unable to verify secret hash for client {client.id}")
+
+    def _user_for_sign_in(self, pool: Pool, client: Client, username: str) -> User:
+        user = directory.find_user(pool, username)
+        if user is None:
+            # [ERRORS] LEGACY (the API default) names the missing user; ENABLED hides it.
+            if directory.prevents_user_existence_errors(client):
+                raise not_authorized(WRONG_PASSWORD)
+            raise CognitoError("UserNotFoundException", "User does not exist.")
+        self._check_user_can_sign_in(user)
+        self._check_not_locked(pool, user)
+        return user
+
+    def _check_user_can_sign_in(self, user: User) -> None:
+        if not user.enabled:
+            raise not_authorized("User is disabled.")
+        if user.status == "RESET_REQUIRED":
+            raise CognitoError(
+                "PasswordResetRequiredException", "Password reset required for the user"
+            )
+
+    def _check_not_locked(self, pool: Pool, user: User) -> None:
+        record = self.state.failures.get(_user_key(pool, user))
+        if record and record.count >= FREE_ATTEMPTS and self.clock.now() < record.locked_until:
+            raise not_authorized("Password attempts exceeded")
+
+    def _check_password(self, pool: Pool, user: User, correct: bool) -> None:
+        """Count failures for the lockout [FLOW]; a correct password clears the count."""
+        key = _user_key(pool, user)
+        if correct:
+            self.state.failures.pop(key, None)
+            if user.status == "UNCONFIRMED":
+                raise CognitoError("UserNotConfirmedException", "User is not confirmed.")
+            return
+        record = self.state.failures.setdefault(key, Failures())
+        record.count += 1
+        if record.count >= FREE_ATTEMPTS:
+            lockout = min(2 ** (record.count - FREE_ATTEMPTS), MAX_LOCKOUT_SECONDS)
+            record.locked_until = self.clock.now() + lockout
+        raise not_authorized(WRONG_PASSWORD)
+
+    def _after_password(self, pool: Pool, client: Client, user: User) -> dict[str, Any]:
+        if user.status == "FORCE_CHANGE_PASSWORD":
+            # [API] AdminCreateUser with a temporary password: the first sign-in must set one.
+            attributes = {
+                name: value
+                for name, value in directory.user_attributes(user).items()
+                if name != "sub"
+            }
+            session = self._new_session(pool, client, user.username, "NEW_PASSWORD_REQUIRED")
+            return {
+                "ChallengeName": "NEW_PASSWORD_REQUIRED",
+                "Session": session,
+                "ChallengeParameters": {
+                    "USER_ID_FOR_SRP": user.username,
+                    "requiredAttributes": "[]",
+                    "userAttributes": json.dumps(attributes),
+                },
+            }
+        return self._mfa_step(pool, client, user)
+
+    def _mfa_step(self, pool: Pool, client: Client, user: User) -> dict[str, Any]:
+        """[TOTP] ON: every user needs a factor, so one without gets MFA_SETUP. OPTIONAL: only
+        users who enabled TOTP are challenged. OFF: no MFA."""
+        mode = directory.mfa_configuration(pool)
+        if mode != "OFF" and directory.totp_enabled(user):
+            app = self.state.authenticators.get(_user_key(pool, user))
+            session = self._new_session(pool, client, user.username, "SOFTWARE_TOKEN_MFA")
+            return {
+                "ChallengeName": "SOFTWARE_TOKEN_MFA",
+                "Session": session,
+                "ChallengeParameters": {
+                    "FRIENDLY_DEVICE_NAME": app.device_name if app else DEFAULT_DEVICE_NAME,
+                    "USER_ID_FOR_SRP": user.username,
+                },
+            }
+        if mode == "ON":
+            session = self._new_session(pool, client, user.username, "MFA_SETUP")
+            return {
+                "ChallengeName": "MFA_SETUP",
+                "Session": session,
+                # A JSON-encoded list in a string, as amplify-js parses it.
+                "ChallengeParameters": {"MFAS_CAN_SETUP": '["SOFTWARE_TOKEN_MFA"]'},
+            }
+        return self._tokens(pool, client, user)
+
+    def _tokens(self, pool: Pool, client: Client, user: User) -> dict[str, Any]:
+        self.state.failures.pop(_user_key(pool, user), None)
+        result = directory.issue_tokens(pool, client, user)
+        return {"ChallengeParameters": {}, "AuthenticationResult": result}
+
+    # --- sessions ----------------------------------------------------------------------------
+
+    def _new_session(self, pool: Pool, client: Client, username: str, challenge: str) -> str:
+        self._forget_old_sessions()
+        token = secrets.token_urlsafe(192)
+        self.state.sessions[token] = AuthSession(
+            pool_id=pool.id,
+            client_id=client.id,
+            username=username,
+            challenge=challenge,
+            created_at=self.clock.now(),
+            validity_s=directory.session_validity_seconds(client),
+        )
+        return token
+
+    def _open_session(self, token: str, client: Client | None, challenge: str) -> AuthSession:
+        """[FLOW] A session lasts the client's AuthSessionValidity and answers one challenge.
+        [SEEN] amplify-js AuthErrorStrings for the two messages."""
+        session = self.state.sessions.get(token)
+        if session is None or (client is not None and session.client_id != client.id):
+            raise not_authorized(SESSION_INVALID)
+        if session.used:
+            raise not_authorized(SESSION_USED)
+        if self.clock.now() > session.created_at + session.validity_s:
+            raise not_authorized(SESSION_EXPIRED)
+        if session.challenge != challenge:
+            # Inferred: the service's wording for a mismatched ChallengeName is not published.
+            raise invalid_parameter(
+                f"The session is for the {session.challenge} challenge, not {challenge}."
+            )
+        return session
+
+    def _session_by_secret_block(self, block: str, client: Client) -> AuthSession:
+        for token, session in self.state.sessions.items():
+            challenge = session.srp_challenge
+            if challenge is not None and challenge.secret_block_b64 == block:
+                return self._open_session(token, client, "PASSWORD_VERIFIER")
+        raise not_authorized(SESSION_INVALID)
+
+    def _session_user(self, pool: Pool, session: AuthSession, username: str) -> User:
+        user = directory.user_by_username(pool, session.username)
+        if directory.find_user(pool, username) is not user:
+            raise not_authorized(SESSION_INVALID)
+        return user
+
+    def _forget_old_sessions(self) -> None:
+        horizon = self.clock.now() - SESSION_MEMORY_SECONDS
+        stale = [
+            token
+            for token, session in self.state.sessions.items()
+            if session.created_at + session.validity_s < horizon
+        ]
+        for token in stale:
+            del self.state.sessions[token]
+
+
+def _required(values: dict[str, str], name: str) -> str:
+    value = values.get(name)
+    if not value:
+        raise invalid_parameter(f"Missing required parameter {name}")
+    return value

@@ -1,0 +1,127 @@
+"""Check a request against the Cognito API model that botocore ships, as the service does.
+
+Cognito rejects a request before running it when a required member is missing or a value breaks
+its constraint (length, pattern, enum), with `InvalidParameterException` and a message of the
+form "1 validation error detected: Value ... at 'clientId' failed to satisfy constraint: ...".
+A value of the wrong JSON type is a `SerializationException`, as for every AWS JSON API.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+import botocore.session
+from botocore.model import OperationModel, Shape
+
+from .errors import CognitoError, invalid_parameter
+
+TARGET_PREFIX = "AWSCognitoIdentityProviderService."
+
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "boolean": (bool,),
+    "integer": (int,),
+    "long": (int,),
+    "timestamp": (int, float, str),
+    "double": (int, float),
+    "float": (int, float),
+    "blob": (str,),
+    "structure": (dict,),
+    "map": (dict,),
+    "list": (list,),
+}
+
+
+@cache
+def _service_model():
+    return botocore.session.get_session().get_service_model("cognito-idp")
+
+
+def operation_model(target: str | None) -> OperationModel:
+    """The operation named by an `X-Amz-Target` header, or UnknownOperationException."""
+    if not target or not target.startswith(TARGET_PREFIX):
+        raise CognitoError("UnknownOperationException", "Missing or unknown X-Amz-Target header.")
+    name = target[len(TARGET_PREFIX) :]
+    if name not in _service_model().operation_names:
+        raise CognitoError("UnknownOperationException", f"Unknown operation {name}.")
+    return _service_model().operation_model(name)
+
+
+def validate(operation: OperationModel, params: Any) -> None:
+    """Raise the error Cognito would give for `params`, or return if they are well formed."""
+    if not isinstance(params, dict):
+        raise CognitoError("SerializationException", "The request body must be a JSON object.")
+    problems: list[str] = []
+    _check(operation.input_shape, params, "", problems)
+    if problems:
+        count = len(problems)
+        noun = "error" if count == 1 else "errors"
+        raise invalid_parameter(f"{count} validation {noun} detected: " + "; ".join(problems))
+
+
+def _camel(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
+def _check(shape: Shape, value: Any, path: str, problems: list[str]) -> None:
+    expected = _JSON_TYPES.get(shape.type_name, (object,))
+    is_bool_for_number = isinstance(value, bool) and shape.type_name in ("integer", "long")
+    if not isinstance(value, expected) or is_bool_for_number:
+        where = path or "the request"
+        raise CognitoError(
+            "SerializationException",
+            f"Expected a {shape.type_name} at '{where}', got {type(value).__name__}.",
+        )
+    if shape.type_name == "structure":
+        for name in shape.required_members:
+            if value.get(name) is None:
+                problems.append(
+                    f"Value null at '{_join(path, name)}' failed to satisfy constraint: "
+                    "Member must not be null"
+                )
+        for name, member in shape.members.items():
+            if value.get(name) is not None:
+                _check(member, value[name], _join(path, name), problems)
+    elif shape.type_name == "map":
+        for key, item in value.items():
+            _check(shape.value, item, f"{path}.{key}", problems)
+    elif shape.type_name == "list":
+        for item in value:
+            _check(shape.member, item, path, problems)
+    elif shape.type_name == "string":
+        _check_string(shape, value, path, problems)
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{_camel(name)}" if path else _camel(name)
+
+
+def _check_string(shape: Shape, value: str, path: str, problems: list[str]) -> None:
+    meta = shape.metadata
+    shown = "Value" if meta.get("sensitive") else f"Value '{value}'"
+    rule = None
+    if "min" in meta and len(value) < meta["min"]:
+        rule = f"Member must have length greater than or equal to {meta['min']}"
+    elif "max" in meta and len(value) > meta["max"]:
+        rule = f"Member must have length less than or equal to {meta['max']}"
+    elif "pattern" in meta and not _full_match(meta["pattern"], value):
+        rule = f"Member must satisfy regular expression pattern: {meta['pattern']}"
+    elif "enum" in meta and value not in meta["enum"]:
+        rule = f"Member must satisfy enum value set: [{', '.join(meta['enum'])}]"
+    if rule:
+        problems.append(f"{shown} at '{path}' failed to satisfy constraint: {rule}")
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(pattern)
+    except re.error:  # a Java-only construct; the service checks it, we let it pass
+        return None
+
+
+def _full_match(pattern: str, value: str) -> bool:
+    compiled = _compiled(pattern)
+    return compiled is None or compiled.fullmatch(value) is not None

@@ -1,0 +1,298 @@
+"""What the tutorial creates (a pool, three app clients, a demo user), set up and cleaned up.
+
+`setup()` is idempotent: it reads the record this backend keeps, checks each resource still
+exists, creates only what is missing (saying so), and records the result, so later notebooks find
+the same pool and `cleanup()` removes exactly what the tutorial made. On AWS every name starts
+with `cognito-tutorial-` and the pool carries the tag `project=cognito-tutorial`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import string
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from .backend import describe_target
+
+PREFIX = "cognito-tutorial-"
+TAG_KEY, TAG_VALUE = "project", "cognito-tutorial"
+DEMO_USERNAME = "learner"
+MFA_MODES = ("OFF", "OPTIONAL", "ON")
+
+# One app client per way of signing in the lessons show. ExplicitAuthFlows match the lesson.
+CLIENTS = {
+    "public": {
+        "ClientName": PREFIX + "public",
+        "GenerateSecret": False,
+        "ExplicitAuthFlows": [
+            "ALLOW_USER_PASSWORD_AUTH",
+            "ALLOW_USER_SRP_AUTH",
+            "ALLOW_REFRESH_TOKEN_AUTH",
+        ],
+    },
+    "secret": {
+        "ClientName": PREFIX + "with-secret",
+        "GenerateSecret": True,
+        "ExplicitAuthFlows": [
+            "ALLOW_USER_PASSWORD_AUTH",
+            "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+            "ALLOW_REFRESH_TOKEN_AUTH",
+        ],
+    },
+    "admin": {
+        "ClientName": PREFIX + "server-side",
+        "GenerateSecret": False,
+        "ExplicitAuthFlows": ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    },
+}
+
+
+@dataclass
+class Workspace:
+    """Ids and names of what the tutorial created on one backend."""
+
+    backend: str
+    region: str
+    pool_id: str = ""
+    pool_name: str = ""
+    public_client_id: str = ""
+    secret_client_id: str = ""
+    secret_client_secret: str = field(default="", repr=False)
+    admin_client_id: str = ""
+    username: str = DEMO_USERNAME
+    password: str = field(default="", repr=False)
+    totp_secret: str = field(default="", repr=False)  # the demo user's authenticator, if any
+
+
+def record_path(cognito: Any) -> Path:
+    """Where this backend's workspace record lives (per user, beside the sandbox state)."""
+    from .sandbox.paths import state_dir
+
+    target = describe_target(cognito)
+    if target.backend == "local":
+        name = "workspace-local.json"
+    else:
+        name = f"workspace-aws-{target.account}-{target.region}.json"
+    return state_dir() / name
+
+
+def load(cognito: Any) -> Workspace | None:
+    path = record_path(cognito)
+    if not path.exists():
+        return None
+    data = json.loads(path.read_text())
+    known = {f.name for f in fields(Workspace)}
+    return Workspace(**{key: value for key, value in data.items() if key in known})
+
+
+def save(cognito: Any, workspace: Workspace) -> None:
+    path = record_path(cognito)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(asdict(workspace), indent=2))
+    os.chmod(tmp, 0o600)  # holds the demo password and the client secret
+    os.replace(tmp, path)
+
+
+def setup(cognito: Any, *, mfa: str = "ON", quiet: bool = False) -> Workspace:
+    """The tutorial's pool, app clients and demo user, created if missing; MFA set to `mfa`.
+
+    :param cognito: a client from `connect()`.
+    :param mfa: the pool's MfaConfiguration for this lesson: "OFF", "OPTIONAL" or "ON".
+    :param quiet: don't print what was created or repaired.
+    :returns: the workspace, also saved for the next notebook and for `cleanup()`.
+    """
+    from .errors import TutorialError
+
+    if mfa not in MFA_MODES:
+        raise TutorialError(f"mfa must be one of {', '.join(MFA_MODES)}, not {mfa!r}.")
+    target = describe_target(cognito)
+    say = (lambda _message: None) if quiet else print
+    workspace = load(cognito) or Workspace(target.backend, target.region)
+    if workspace.pool_id and not _pool_exists(cognito, workspace.pool_id):
+        say(f"The recorded pool {workspace.pool_id} no longer exists; creating a new one.")
+        workspace = Workspace(target.backend, target.region)
+    if not workspace.pool_id:
+        _create_pool(cognito, workspace)
+        say(f"Created user pool {workspace.pool_name} ({workspace.pool_id}).")
+    _set_mfa(cognito, workspace.pool_id, mfa)
+    for role in CLIENTS:
+        if not _client_exists(cognito, workspace, role):
+            _create_client(cognito, workspace, role)
+            say(f"Created app client {CLIENTS[role]['ClientName']}.")
+    if not _user_exists(cognito, workspace):
+        _create_demo_user(cognito, workspace)
+        say(f"Created the demo user '{workspace.username}'.")
+    save(cognito, workspace)
+    return workspace
+
+
+def cleanup(cognito: Any, *, quiet: bool = False) -> list[str]:
+    """Delete the recorded pool (with its clients and users) and the record; safe to repeat.
+
+    :returns: the ids of the pools deleted (empty when there was nothing to delete).
+    """
+    workspace = load(cognito)
+    deleted = []
+    if workspace and workspace.pool_id and _pool_exists(cognito, workspace.pool_id):
+        cognito.delete_user_pool(UserPoolId=workspace.pool_id)
+        deleted.append(workspace.pool_id)
+        if not quiet:
+            print(f"Deleted user pool {workspace.pool_name} ({workspace.pool_id}).")
+    record_path(cognito).unlink(missing_ok=True)
+    if not deleted and not quiet:
+        print("Nothing to clean up: the tutorial's pool does not exist.")
+    return deleted
+
+
+def remember_totp_secret(cognito: Any, workspace: Workspace, secret: str) -> None:
+    """Keep the demo user's authenticator secret so headless runs can make codes later."""
+    workspace.totp_secret = secret
+    save(cognito, workspace)
+
+
+def ensure_totp(cognito: Any, workspace: Workspace) -> str | None:
+    """Make sure the demo user has an authenticator app, for lessons that start signed up.
+
+    If the user has none, this enrols one with the calls notebook 03 teaches and records its
+    secret (the demo authenticator and headless runs make codes from it).
+    :returns: the secret, or None when the learner enrolled their own phone in notebook 03.
+    """
+    import pyotp
+
+    user = cognito.admin_get_user(UserPoolId=workspace.pool_id, Username=workspace.username)
+    if "SOFTWARE_TOKEN_MFA" in user.get("UserMFASettingList", []):
+        return workspace.totp_secret or None
+    started = cognito.admin_initiate_auth(
+        UserPoolId=workspace.pool_id,
+        ClientId=workspace.admin_client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": workspace.username, "PASSWORD": workspace.password},
+    )
+    if started.get("ChallengeName") == "MFA_SETUP":
+        associated = cognito.associate_software_token(Session=started["Session"])
+        secret = associated["SecretCode"]
+        verified = cognito.verify_software_token(
+            Session=associated["Session"], UserCode=pyotp.TOTP(secret).now()
+        )
+        cognito.admin_respond_to_auth_challenge(
+            UserPoolId=workspace.pool_id,
+            ClientId=workspace.admin_client_id,
+            ChallengeName="MFA_SETUP",
+            Session=verified["Session"],
+            ChallengeResponses={"USERNAME": workspace.username},
+        )
+    else:
+        access_token = started["AuthenticationResult"]["AccessToken"]
+        secret = cognito.associate_software_token(AccessToken=access_token)["SecretCode"]
+        cognito.verify_software_token(AccessToken=access_token, UserCode=pyotp.TOTP(secret).now())
+        cognito.set_user_mfa_preference(
+            AccessToken=access_token,
+            SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
+        )
+    remember_totp_secret(cognito, workspace, secret)
+    return secret
+
+
+# --- the parts ---------------------------------------------------------------------------
+
+
+def _pool_exists(cognito: Any, pool_id: str) -> bool:
+    try:
+        cognito.describe_user_pool(UserPoolId=pool_id)
+        return True
+    except cognito.exceptions.ResourceNotFoundException:
+        return False
+
+
+def _create_pool(cognito: Any, workspace: Workspace) -> None:
+    name = PREFIX + secrets.token_hex(3)
+    pool = cognito.create_user_pool(
+        PoolName=name,
+        UserPoolTags={TAG_KEY: TAG_VALUE},
+        Policies={
+            "PasswordPolicy": {
+                "MinimumLength": 8,
+                "RequireUppercase": True,
+                "RequireLowercase": True,
+                "RequireNumbers": True,
+                "RequireSymbols": True,
+            }
+        },
+    )["UserPool"]
+    workspace.pool_id, workspace.pool_name = pool["Id"], name
+
+
+def _set_mfa(cognito: Any, pool_id: str, mfa: str) -> None:
+    options: dict[str, Any] = {"UserPoolId": pool_id, "MfaConfiguration": mfa}
+    if mfa != "OFF":
+        options["SoftwareTokenMfaConfiguration"] = {"Enabled": True}
+    cognito.set_user_pool_mfa_config(**options)
+
+
+def _client_attr(role: str) -> str:
+    return f"{role}_client_id"
+
+
+def _client_exists(cognito: Any, workspace: Workspace, role: str) -> bool:
+    client_id = getattr(workspace, _client_attr(role))
+    if not client_id:
+        return False
+    try:
+        cognito.describe_user_pool_client(UserPoolId=workspace.pool_id, ClientId=client_id)
+        return True
+    except cognito.exceptions.ResourceNotFoundException:
+        return False
+
+
+def _create_client(cognito: Any, workspace: Workspace, role: str) -> None:
+    created = cognito.create_user_pool_client(UserPoolId=workspace.pool_id, **CLIENTS[role])
+    client = created["UserPoolClient"]
+    setattr(workspace, _client_attr(role), client["ClientId"])
+    if role == "secret":
+        workspace.secret_client_secret = client["ClientSecret"]
+
+
+def _user_exists(cognito: Any, workspace: Workspace) -> bool:
+    if not workspace.password:
+        return False
+    try:
+        cognito.admin_get_user(UserPoolId=workspace.pool_id, Username=workspace.username)
+        return True
+    except cognito.exceptions.UserNotFoundException:
+        return False
+
+
+def _create_demo_user(cognito: Any, workspace: Workspace) -> None:
+    workspace.password = new_password()
+    workspace.totp_secret = ""
+    try:
+        cognito.admin_delete_user(UserPoolId=workspace.pool_id, Username=workspace.username)
+    except cognito.exceptions.UserNotFoundException:
+        pass
+    cognito.admin_create_user(
+        UserPoolId=workspace.pool_id,
+        Username=workspace.username,
+        MessageAction="SUPPRESS",
+        UserAttributes=[
+            {"Name": "email", "Value": "learner@example.com"},
+            {"Name": "email_verified", "Value": "true"},
+        ],
+    )
+    cognito.admin_set_user_password(
+        UserPoolId=workspace.pool_id,
+        Username=workspace.username,
+        Password=workspace.password,
+        Permanent=True,
+    )
+
+
+def new_password() -> str:
+    """A random password that meets Cognito's default policy (upper, lower, digit, symbol)."""
+    alphabet = string.ascii_letters + string.digits
+    core = "".join(secrets.choice(alphabet) for _ in range(14))
+    return f"Tt{core}7!"
