@@ -71,7 +71,7 @@ def cognito(sandbox_url: str):
 
 
 @dataclass
-class TestPool:
+class PoolUnderTest:
     """A pool with one app client, created for one test."""
 
     cognito: object
@@ -138,7 +138,7 @@ def make_pool(cognito):
         secret: bool = False,
         prevent_existence: bool = False,
         session_minutes: int | None = None,
-    ) -> TestPool:
+    ) -> PoolUnderTest:
         pool_id = cognito.create_user_pool(PoolName=f"test-{uuid.uuid4().hex[:8]}")["UserPool"][
             "Id"
         ]
@@ -156,7 +156,7 @@ def make_pool(cognito):
         if session_minutes:
             options["AuthSessionValidity"] = session_minutes
         app_client = cognito.create_user_pool_client(**options)["UserPoolClient"]
-        return TestPool(cognito, pool_id, app_client["ClientId"], app_client.get("ClientSecret"))
+        return PoolUnderTest(cognito, pool_id, app_client["ClientId"], app_client.get("ClientSecret"))
 
     return make
 
