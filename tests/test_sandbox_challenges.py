@@ -59,7 +59,8 @@ def test_new_password_must_meet_the_policy_and_the_challenge_stands(make_pool):
     user = invited_user(pool)
     first = pool.sign_in(user, "Temp-Passw0rd!")
     with cognito_error(
-        "InvalidPasswordException", "Password does not conform to policy: Password not long enough"
+        "InvalidPasswordException",
+        "Password did not conform with password policy: Password not long enough",
     ):
         answer(pool, "NEW_PASSWORD_REQUIRED", first["Session"], USERNAME=user, NEW_PASSWORD="Ab1!")
     done = answer(pool, "NEW_PASSWORD_REQUIRED", first["Session"], USERNAME=user, NEW_PASSWORD=NEW_PASSWORD)

@@ -101,7 +101,7 @@ def test_global_sign_out_ends_every_token(signed_in):
 
 def test_unknown_refresh_token(signed_in):
     pool, _, _ = signed_in
-    with cognito_error("NotAuthorizedException", "Invalid Refresh Token"):
+    with cognito_error("NotAuthorizedException", "Invalid Refresh Token."):
         pool.cognito.initiate_auth(
             ClientId=pool.client_id,
             AuthFlow="REFRESH_TOKEN_AUTH",

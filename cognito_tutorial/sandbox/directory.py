@@ -137,7 +137,7 @@ def check_password_policy(pool: Pool, password: str) -> None:
     for passed, reason in rules:
         if not passed:
             raise CognitoError(
-                "InvalidPasswordException", f"Password does not conform to policy: {reason}"
+                "InvalidPasswordException", f"Password did not conform with password policy: {reason}"
             )
 
 
@@ -194,13 +194,13 @@ def issue_tokens(pool: Pool, client: Client, user: User) -> dict[str, Any]:
 def refresh(pool: Pool, client: Client, refresh_token: str) -> tuple[User, dict[str, Any]]:
     """New access and ID tokens from a refresh token (no new refresh token, as Cognito)."""
     if refresh_token not in pool.refresh_tokens:
-        raise not_authorized("Invalid Refresh Token")
+        raise not_authorized("Invalid Refresh Token.")
     issued = pool.refresh_tokens[refresh_token]
     if issued is None:
         raise not_authorized("Refresh Token has been revoked")
     token_client_id, username, _ = issued
     if token_client_id != client.id:
-        raise not_authorized("Invalid Refresh Token")
+        raise not_authorized("Invalid Refresh Token.")
     user = user_by_username(pool, username)
     access_token, id_token, expires_in = pool.create_tokens_from_refresh_token(refresh_token)
     return user, {
