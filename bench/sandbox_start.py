@@ -36,15 +36,16 @@ def sandbox_start_s() -> float:
 def _import_s(statement: str) -> float:
     code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
     runs = [
-        float(subprocess.check_output([sys.executable, "-c", code], text=True))
-        for _ in range(RUNS)
+        float(subprocess.check_output([sys.executable, "-c", code], text=True)) for _ in range(RUNS)
     ]
     return statistics.median(runs)
 
 
 def run() -> dict[str, float]:
     boto3_s = _import_s("import boto3")
-    package_s = _import_s("import cognito_tutorial, cognito_tutorial.display, cognito_tutorial.errors")
+    package_s = _import_s(
+        "import cognito_tutorial, cognito_tutorial.display, cognito_tutorial.errors"
+    )
     return {
         "sandbox_start_s": round(sandbox_start_s(), 3),
         "import_s": round(package_s, 3),

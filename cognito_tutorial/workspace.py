@@ -8,6 +8,7 @@ with `cognito-tutorial-` and the pool carries the tag `project=cognito-tutorial`
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -270,10 +271,8 @@ def _user_exists(cognito: Any, workspace: Workspace) -> bool:
 def _create_demo_user(cognito: Any, workspace: Workspace) -> None:
     workspace.password = new_password()
     workspace.totp_secret = ""
-    try:
+    with contextlib.suppress(cognito.exceptions.UserNotFoundException):
         cognito.admin_delete_user(UserPoolId=workspace.pool_id, Username=workspace.username)
-    except cognito.exceptions.UserNotFoundException:
-        pass
     cognito.admin_create_user(
         UserPoolId=workspace.pool_id,
         Username=workspace.username,

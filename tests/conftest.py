@@ -156,7 +156,9 @@ def make_pool(cognito):
         if session_minutes:
             options["AuthSessionValidity"] = session_minutes
         app_client = cognito.create_user_pool_client(**options)["UserPoolClient"]
-        return PoolUnderTest(cognito, pool_id, app_client["ClientId"], app_client.get("ClientSecret"))
+        return PoolUnderTest(
+            cognito, pool_id, app_client["ClientId"], app_client.get("ClientSecret")
+        )
 
     return make
 

@@ -33,15 +33,24 @@ def post(url: str, body: bytes, target: str | None = TARGET + "InitiateAuth") ->
     [
         (b"{not json", TARGET + "InitiateAuth", "SerializationException"),
         (b"[1, 2]", TARGET + "InitiateAuth", "SerializationException"),
-        (b'{"ClientId": 42, "AuthFlow": "USER_PASSWORD_AUTH"}', TARGET + "InitiateAuth",
-         "SerializationException"),
+        (
+            b'{"ClientId": 42, "AuthFlow": "USER_PASSWORD_AUTH"}',
+            TARGET + "InitiateAuth",
+            "SerializationException",
+        ),
         (b"{}", TARGET + "NoSuchOperation", "UnknownOperationException"),
         (b"{}", None, "UnknownOperationException"),
         (b"{}", "SomeOtherService.InitiateAuth", "UnknownOperationException"),
-        (b'{"AuthFlow": "USER_PASSWORD_AUTH"}', TARGET + "InitiateAuth",
-         "InvalidParameterException"),
-        (b'{"ClientId": "abc", "AuthFlow": "NOT_A_FLOW"}', TARGET + "InitiateAuth",
-         "InvalidParameterException"),
+        (
+            b'{"AuthFlow": "USER_PASSWORD_AUTH"}',
+            TARGET + "InitiateAuth",
+            "InvalidParameterException",
+        ),
+        (
+            b'{"ClientId": "abc", "AuthFlow": "NOT_A_FLOW"}',
+            TARGET + "InitiateAuth",
+            "InvalidParameterException",
+        ),
         (b"\xff\xfe\x00garbage", TARGET + "InitiateAuth", "SerializationException"),
     ],
 )

@@ -24,7 +24,9 @@ def answer(pool, challenge, session, **responses):
 
 
 def mfa_code(pool, session, username, code):
-    return answer(pool, "SOFTWARE_TOKEN_MFA", session, USERNAME=username, SOFTWARE_TOKEN_MFA_CODE=code)
+    return answer(
+        pool, "SOFTWARE_TOKEN_MFA", session, USERNAME=username, SOFTWARE_TOKEN_MFA_CODE=code
+    )
 
 
 def invited_user(pool, username="invited"):
@@ -47,7 +49,9 @@ def test_temporary_password_leads_to_new_password_then_mfa_setup(make_pool):
     assert params["USER_ID_FOR_SRP"] == user
     assert json.loads(params["requiredAttributes"]) == []
     assert json.loads(params["userAttributes"])["email"] == "invited@example.com"
-    second = answer(pool, "NEW_PASSWORD_REQUIRED", first["Session"], USERNAME=user, NEW_PASSWORD=NEW_PASSWORD)
+    second = answer(
+        pool, "NEW_PASSWORD_REQUIRED", first["Session"], USERNAME=user, NEW_PASSWORD=NEW_PASSWORD
+    )
     assert second["ChallengeName"] == "MFA_SETUP"
     assert "AuthenticationResult" not in second
     status = pool.cognito.admin_get_user(UserPoolId=pool.pool_id, Username=user)["UserStatus"]
@@ -63,7 +67,9 @@ def test_new_password_must_meet_the_policy_and_the_challenge_stands(make_pool):
         "Password did not conform with password policy: Password not long enough",
     ):
         answer(pool, "NEW_PASSWORD_REQUIRED", first["Session"], USERNAME=user, NEW_PASSWORD="Ab1!")
-    done = answer(pool, "NEW_PASSWORD_REQUIRED", first["Session"], USERNAME=user, NEW_PASSWORD=NEW_PASSWORD)
+    done = answer(
+        pool, "NEW_PASSWORD_REQUIRED", first["Session"], USERNAME=user, NEW_PASSWORD=NEW_PASSWORD
+    )
     assert "AuthenticationResult" in done  # MFA OFF: tokens straight away
 
 
@@ -204,7 +210,9 @@ def test_a_code_is_accepted_once(make_pool, clock):
         mfa_code(pool, pool.sign_in(user)["Session"], user, code)
 
 
-@pytest.mark.parametrize(("offset", "accepted"), [(-30, True), (30, True), (-60, False), (60, False)])
+@pytest.mark.parametrize(
+    ("offset", "accepted"), [(-30, True), (30, True), (-60, False), (60, False)]
+)
 def test_one_time_step_of_drift_either_way(make_pool, clock, offset, accepted):
     pool = make_pool(mfa="ON")
     user = pool.create_user()

@@ -16,7 +16,9 @@ def srp_sign_in(pool, username, password, *, api="public", send_session=True):
     client = SrpSignIn(username, password, pool.pool_id, pool.client_id, pool.client_secret)
     if api == "public":
         started = pool.cognito.initiate_auth(
-            ClientId=pool.client_id, AuthFlow="USER_SRP_AUTH", AuthParameters=client.auth_parameters()
+            ClientId=pool.client_id,
+            AuthFlow="USER_SRP_AUTH",
+            AuthParameters=client.auth_parameters(),
         )
     else:
         started = pool.cognito.admin_initiate_auth(

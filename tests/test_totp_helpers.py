@@ -57,7 +57,9 @@ def test_normalise_code_keeps_leading_zeros() -> None:
         ("123.456", "not digits"),
     ],
 )
-def test_normalise_code_refuses_with_a_plain_message(typed: str | None, expected_words: str) -> None:
+def test_normalise_code_refuses_with_a_plain_message(
+    typed: str | None, expected_words: str
+) -> None:
     with pytest.raises(CodeFormatError) as caught:
         normalise_code(typed)
     error = caught.value
@@ -109,6 +111,25 @@ def test_otpauth_uri_has_issuer_in_label_and_parameter() -> None:
     assert query["secret"] == [SECRET]
     assert query["issuer"] == ["Cognito Tutorial"]
     assert " " not in uri
+    assert uri == (
+        "otpauth://totp/Cognito%20Tutorial:alice%40example.com"
+        f"?secret={SECRET}&issuer=Cognito%20Tutorial"
+    )
+
+
+def test_otpauth_uri_reads_back_with_pyotp() -> None:
+    parsed = pyotp.parse_uri(otpauth_uri(SECRET, "alice@example.com", "Cognito Tutorial"))
+    assert (parsed.secret, parsed.name, parsed.issuer) == (
+        SECRET,
+        "alice@example.com",
+        "Cognito Tutorial",
+    )
+    assert parsed.at(59) == pyotp.TOTP(SECRET).at(59)
+
+
+def test_otpauth_uri_keeps_a_slash_in_the_account_inside_the_label() -> None:
+    uri = otpauth_uri(SECRET, "team/alice")
+    assert uri.startswith("otpauth://totp/cognito-tutorial:team%2Falice?")
 
 
 @pytest.mark.parametrize(

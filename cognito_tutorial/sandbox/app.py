@@ -85,7 +85,9 @@ class SandboxApp:
             "Authorization", ""
         ):
             # Admin operations need IAM credentials (SigV4); the sandbox accepts any keys.
-            raise CognitoError("MissingAuthenticationTokenException", "Missing Authentication Token")
+            raise CognitoError(
+                "MissingAuthenticationTokenException", "Missing Authentication Token"
+            )
         with self.lock:
             if name in AuthLayer.OPERATIONS:
                 response = _json(200, self.auth.handle(name, params))

@@ -261,7 +261,9 @@ class AuthLayer:
             # Clients such as pycognito send no Session: the secret block names the challenge.
             session = self._session_by_secret_block(block, client)
         if not srp.is_cognito_timestamp(timestamp):
-            raise invalid_parameter("TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english.")
+            raise invalid_parameter(
+                "TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english."
+            )
         session.used = True
         challenge = session.srp_challenge
         verified = challenge is not None and srp.verify_password_claim(
@@ -299,7 +301,8 @@ class AuthLayer:
         app = self.state.authenticators.get(_user_key(pool, user))
         if app is None:
             raise CognitoError(
-                "SoftwareTokenMFANotFoundException", "Software Token MFA is not enabled for the user."
+                "SoftwareTokenMFANotFoundException",
+                "Software Token MFA is not enabled for the user.",
             )
         step = totp.matching_step(app.secret, code, self.clock.now())
         if step is None:
@@ -361,7 +364,8 @@ class AuthLayer:
         if step is None:
             # [SEEN] aws-amplify-auth-starters issue 15. The associated secret stays pending.
             raise CognitoError(
-                "EnableSoftwareTokenMFAException", "Code mismatch and fail enable Software Token MFA"
+                "EnableSoftwareTokenMFAException",
+                "Code mismatch and fail enable Software Token MFA",
             )
         del self.state.pending_secrets[key]
         # The enrolment code counts as used: signing in with it again is refused.

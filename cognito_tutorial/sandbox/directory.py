@@ -137,7 +137,8 @@ def check_password_policy(pool: Pool, password: str) -> None:
     for passed, reason in rules:
         if not passed:
             raise CognitoError(
-                "InvalidPasswordException", f"Password did not conform with password policy: {reason}"
+                "InvalidPasswordException",
+                f"Password did not conform with password policy: {reason}",
             )
 
 
@@ -296,4 +297,3 @@ def moto_error(error: Exception) -> CognitoError | None:
     if hasattr(error, "error_type") and hasattr(error, "message"):
         return CognitoError(error.error_type, error.message)
     return None
-

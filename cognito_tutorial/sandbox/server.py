@@ -159,9 +159,7 @@ def find() -> str | None:
     return url if url and is_answering(url) else None
 
 
-def start(
-    *, state_path: Path | None = None, idle_timeout_s: float = AUTO_IDLE_TIMEOUT_S
-) -> str:
+def start(*, state_path: Path | None = None, idle_timeout_s: float = AUTO_IDLE_TIMEOUT_S) -> str:
     """Start a background sandbox for this user and return its URL once it answers."""
     home = runtime_file().parent
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -190,7 +188,9 @@ def start(
             return record["url"]
         time.sleep(0.05)
     process.terminate()
-    raise SandboxError(f"The local sandbox did not answer within {START_TIMEOUT_S:.0f} s; see {log}.")
+    raise SandboxError(
+        f"The local sandbox did not answer within {START_TIMEOUT_S:.0f} s; see {log}."
+    )
 
 
 def ensure_running() -> str:
