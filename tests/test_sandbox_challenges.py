@@ -7,7 +7,7 @@ import re
 
 import pyotp
 import pytest
-from conftest import PASSWORD
+from support import PASSWORD
 from expect import cognito_error
 
 NEW_PASSWORD = "N3w-Passw0rd!"

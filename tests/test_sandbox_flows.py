@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import PASSWORD
+from support import PASSWORD
 from expect import cognito_error
 
 

@@ -8,7 +8,7 @@ import hmac
 
 import pyotp
 import pytest
-from conftest import PASSWORD
+from support import PASSWORD
 from expect import cognito_error
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pyotp
 import pytest
-from conftest import PoolUnderTest, client_for
+from support import PoolUnderTest, client_for
 
 from cognito_tutorial.sandbox import server
 

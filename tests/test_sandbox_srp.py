@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import PASSWORD
+from support import PASSWORD
 from expect import cognito_error
 from pycognito.aws_srp import AWSSRP
 

@@ -35,8 +35,10 @@ def test_setup_twice_creates_nothing_twice(cognito_here, capsys):
     second = workspace.setup(cognito_here, mfa="OPTIONAL")
     assert second == first
     assert "Created" not in capsys.readouterr().out
-    pools = cognito_here.list_user_pools(MaxResults=60)["UserPools"]
-    assert [p["Id"] for p in pools].count(first.pool_id) == 1
+    names = {first.pool_name}
+    pools = cognito_here.get_paginator("list_user_pools").paginate(MaxResults=60)
+    tutorial_pools = [p for page in pools for p in page["UserPools"] if p["Name"] in names]
+    assert len(tutorial_pools) == 1
     clients = cognito_here.list_user_pool_clients(UserPoolId=first.pool_id, MaxResults=60)
     assert len(clients["UserPoolClients"]) == 3
     mfa = cognito_here.describe_user_pool(UserPoolId=first.pool_id)["UserPool"]
@@ -66,8 +68,9 @@ def test_cleanup_removes_exactly_the_recorded_pool_and_is_safe_twice(cognito_her
     ws = workspace.setup(cognito_here, quiet=True)
     assert workspace.cleanup(cognito_here, quiet=True) == [ws.pool_id]
     assert workspace.cleanup(cognito_here, quiet=True) == []
-    remaining = [p["Id"] for p in cognito_here.list_user_pools(MaxResults=60)["UserPools"]]
-    assert other in remaining and ws.pool_id not in remaining
+    assert cognito_here.describe_user_pool(UserPoolId=other)["UserPool"]["Id"] == other
+    with pytest.raises(cognito_here.exceptions.ResourceNotFoundException):
+        cognito_here.describe_user_pool(UserPoolId=ws.pool_id)
     assert workspace.load(cognito_here) is None
 
 

@@ -81,6 +81,7 @@ def serve(
         threading.Thread(target=server.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, shut_down)
+    signal.signal(signal.SIGINT, shut_down)  # Ctrl-C: the same clean stop
     if idle_timeout_s:
         threading.Thread(
             target=_stop_when_idle, args=(app, server, idle_timeout_s), daemon=True

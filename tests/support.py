@@ -1,0 +1,89 @@
+"""Shared test helpers (not fixtures): a boto3 client for a sandbox URL, pools under test."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from dataclasses import dataclass
+
+import boto3
+import pyotp
+from botocore.config import Config
+
+from cognito_tutorial.sandbox.clock import ManualClock
+
+REGION = "us-east-1"
+PASSWORD = "Corr3ct-Horse!"
+
+
+def client_for(url: str):
+    return boto3.client(
+        "cognito-idp",
+        endpoint_url=url,
+        region_name=REGION,
+        aws_access_key_id="sandbox",
+        aws_secret_access_key="sandbox",
+        config=Config(retries={"max_attempts": 1}),
+    )
+
+
+@dataclass
+class PoolUnderTest:
+    """A pool with one app client, created for one test."""
+
+    cognito: object
+    pool_id: str
+    client_id: str
+    client_secret: str | None
+
+    def create_user(self, username: str | None = None, password: str = PASSWORD) -> str:
+        """A confirmed user with a permanent password."""
+        username = username or f"user-{uuid.uuid4().hex[:8]}"
+        self.cognito.admin_create_user(
+            UserPoolId=self.pool_id, Username=username, MessageAction="SUPPRESS"
+        )
+        self.cognito.admin_set_user_password(
+            UserPoolId=self.pool_id, Username=username, Password=password, Permanent=True
+        )
+        return username
+
+    def sign_in(self, username: str, password: str = PASSWORD) -> dict:
+        return self.cognito.admin_initiate_auth(
+            UserPoolId=self.pool_id,
+            ClientId=self.client_id,
+            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": password},
+        )
+
+    def enrol_totp(self, username: str, clock: ManualClock) -> pyotp.TOTP:
+        """Sign in, answer MFA_SETUP with a verified authenticator; returns the authenticator.
+
+        The pool must have MFA ON. The enrolment code's time step is then used up."""
+        setup = self.sign_in(username)
+        assert setup["ChallengeName"] == "MFA_SETUP"
+        associated = self.cognito.associate_software_token(Session=setup["Session"])
+        app = pyotp.TOTP(associated["SecretCode"])
+        verified = self.cognito.verify_software_token(
+            Session=associated["Session"], UserCode=app.at(clock.now())
+        )
+        done = self.cognito.admin_respond_to_auth_challenge(
+            UserPoolId=self.pool_id,
+            ClientId=self.client_id,
+            ChallengeName="MFA_SETUP",
+            Session=verified["Session"],
+            ChallengeResponses={"USERNAME": username},
+        )
+        assert "AuthenticationResult" in done
+        return app
+
+
+ALL_FLOWS = [
+    "ALLOW_USER_PASSWORD_AUTH",
+    "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+    "ALLOW_USER_SRP_AUTH",
+    "ALLOW_REFRESH_TOKEN_AUTH",
+]
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
