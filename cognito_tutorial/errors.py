@@ -859,6 +859,8 @@ class Explanation:
         lines += [f"{label}: {text}" for label, text in self._lines()]
         return "\n".join(lines)
 
+    __repr__ = __str__  # the text/plain form of notebook outputs stays readable
+
     def _repr_html_(self) -> str:
         esc = html.escape
         rows = "".join(

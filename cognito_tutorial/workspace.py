@@ -159,11 +159,12 @@ def remember_totp_secret(cognito: Any, workspace: Workspace, secret: str) -> Non
 def ensure_totp(cognito: Any, workspace: Workspace) -> str | None:
     """Make sure the demo user has an authenticator app, for lessons that start signed up.
 
-    If the user has none, this enrols one with the calls notebook 03 teaches and records its
-    secret (the demo authenticator and headless runs make codes from it).
+    If the user has none, this enrols one with the calls notebook 02 teaches and records its
+    secret (the demo authenticator and headless runs make codes from it). It verifies with the
+    previous 30 s step's code, which Cognito still accepts, so the lesson's own sign-in can use
+    the current code at once instead of waiting for the next one.
     :returns: the secret, or None when the learner enrolled their own phone in notebook 03.
     """
-    import pyotp
 
     user = cognito.admin_get_user(UserPoolId=workspace.pool_id, Username=workspace.username)
     if "SOFTWARE_TOKEN_MFA" in user.get("UserMFASettingList", []):
@@ -178,7 +179,7 @@ def ensure_totp(cognito: Any, workspace: Workspace) -> str | None:
         associated = cognito.associate_software_token(Session=started["Session"])
         secret = associated["SecretCode"]
         verified = cognito.verify_software_token(
-            Session=associated["Session"], UserCode=pyotp.TOTP(secret).now()
+            Session=associated["Session"], UserCode=_previous_code(secret)
         )
         cognito.admin_respond_to_auth_challenge(
             UserPoolId=workspace.pool_id,
@@ -190,13 +191,22 @@ def ensure_totp(cognito: Any, workspace: Workspace) -> str | None:
     else:
         access_token = started["AuthenticationResult"]["AccessToken"]
         secret = cognito.associate_software_token(AccessToken=access_token)["SecretCode"]
-        cognito.verify_software_token(AccessToken=access_token, UserCode=pyotp.TOTP(secret).now())
+        cognito.verify_software_token(AccessToken=access_token, UserCode=_previous_code(secret))
         cognito.set_user_mfa_preference(
             AccessToken=access_token,
             SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
         )
     remember_totp_secret(cognito, workspace, secret)
     return secret
+
+
+def _previous_code(secret: str) -> str:
+    import time
+
+    import pyotp
+
+    totp = pyotp.TOTP(secret)
+    return totp.at(time.time() - totp.interval)
 
 
 # --- the parts ---------------------------------------------------------------------------

@@ -34,12 +34,18 @@ def sandbox() -> ThreadedSandbox:
     running.stop()
 
 
+@pytest.fixture(autouse=True)
+def _sandbox_clock_starts_now(request: pytest.FixtureRequest) -> None:
+    """Every test that uses the sandbox starts with its clock at the real time, whatever an
+    earlier test advanced it to (TOTP codes made from the real time must match)."""
+    if "sandbox" in request.fixturenames:
+        request.getfixturevalue("sandbox").app.auth.clock = ManualClock()
+
+
 @pytest.fixture
 def clock(sandbox: ThreadedSandbox) -> ManualClock:
-    """The sandbox's clock, set to now for this test; `clock.advance(181)` ages sessions."""
-    fresh = ManualClock()
-    sandbox.app.auth.clock = fresh
-    return fresh
+    """The sandbox's clock, at now for this test; `clock.advance(181)` ages sessions."""
+    return sandbox.app.auth.clock
 
 
 @pytest.fixture(scope="session")

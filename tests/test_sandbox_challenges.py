@@ -7,8 +7,8 @@ import re
 
 import pyotp
 import pytest
-from support import PASSWORD
 from expect import cognito_error
+from support import PASSWORD
 
 NEW_PASSWORD = "N3w-Passw0rd!"
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from support import PASSWORD
 from expect import cognito_error
+from support import PASSWORD
 
 
 def test_explicit_auth_flows_are_enforced(make_pool):
@@ -163,3 +163,11 @@ def test_public_and_admin_password_flows_answer_alike(make_pool):
     admin = pool.sign_in(user)
     assert public["ChallengeName"] == admin["ChallengeName"] == "MFA_SETUP"
     assert public["ChallengeParameters"] == admin["ChallengeParameters"]
+
+
+def test_unconfirmed_user_is_refused_before_the_password(make_pool):
+    pool = make_pool()
+    pool.cognito.sign_up(ClientId=pool.client_id, Username="pending", Password=PASSWORD)
+    for password in (PASSWORD, "Wrong-Passw0rd!"):
+        with cognito_error("UserNotConfirmedException", "User is not confirmed."):
+            pool.sign_in("pending", password)

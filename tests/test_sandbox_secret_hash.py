@@ -8,8 +8,8 @@ import hmac
 
 import pyotp
 import pytest
-from support import PASSWORD
 from expect import cognito_error
+from support import PASSWORD
 
 
 def secret_hash(username: str, client_id: str, secret: str) -> str:

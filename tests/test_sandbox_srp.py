@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from support import PASSWORD
 from expect import cognito_error
 from pycognito.aws_srp import AWSSRP
+from support import PASSWORD
 
 from cognito_tutorial.srp import SrpSignIn
 
 
-def srp_sign_in(pool, username, password, *, api="public", send_session=True):
+def srp_sign_in(pool, username, password, *, api="public"):
     client = SrpSignIn(username, password, pool.pool_id, pool.client_id, pool.client_secret)
     if api == "public":
         started = pool.cognito.initiate_auth(
@@ -28,6 +28,7 @@ def srp_sign_in(pool, username, password, *, api="public", send_session=True):
             AuthParameters=client.auth_parameters(),
         )
     assert started["ChallengeName"] == "PASSWORD_VERIFIER"
+    assert "Session" not in started  # the SECRET_BLOCK names the challenge
     params = started["ChallengeParameters"]
     assert set(params) >= {"SALT", "SRP_B", "SECRET_BLOCK", "USER_ID_FOR_SRP", "USERNAME"}
     kwargs = {
@@ -35,8 +36,6 @@ def srp_sign_in(pool, username, password, *, api="public", send_session=True):
         "ChallengeName": "PASSWORD_VERIFIER",
         "ChallengeResponses": client.answer_password_verifier(params),
     }
-    if send_session:
-        kwargs["Session"] = started["Session"]
     if api == "public":
         return pool.cognito.respond_to_auth_challenge(**kwargs)
     return pool.cognito.admin_respond_to_auth_challenge(UserPoolId=pool.pool_id, **kwargs)
@@ -71,8 +70,7 @@ def test_srp_then_software_token_mfa_once_enrolled(make_pool, clock):
     assert srp_sign_in(pool, user, PASSWORD)["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
 
 
-def test_pycognito_awssrp_signs_in_without_a_session(make_pool):
-    """pycognito answers PASSWORD_VERIFIER without the Session; the secret block suffices."""
+def test_pycognito_awssrp_signs_in(make_pool):
     pool = make_pool()
     user = pool.create_user()
     srp = AWSSRP(
@@ -121,7 +119,7 @@ def test_srp_a_must_not_be_zero_mod_n(make_pool):
         )
 
 
-def test_password_verifier_session_is_single_use(make_pool):
+def test_password_verifier_answer_is_single_use(make_pool):
     pool = make_pool()
     user = pool.create_user()
     client = SrpSignIn(user, PASSWORD, pool.pool_id, pool.client_id)
@@ -130,13 +128,29 @@ def test_password_verifier_session_is_single_use(make_pool):
     )
     answers = client.answer_password_verifier(started["ChallengeParameters"])
     kwargs = dict(
-        ClientId=pool.client_id,
-        ChallengeName="PASSWORD_VERIFIER",
-        Session=started["Session"],
-        ChallengeResponses=answers,
+        ClientId=pool.client_id, ChallengeName="PASSWORD_VERIFIER", ChallengeResponses=answers
     )
     assert "AuthenticationResult" in pool.cognito.respond_to_auth_challenge(**kwargs)
     with cognito_error(
         "NotAuthorizedException", "Invalid session for the user, session can only be used once."
     ):
         pool.cognito.respond_to_auth_challenge(**kwargs)
+
+
+def test_timestamp_not_in_cognitos_format_fails_like_a_wrong_password(make_pool):
+    from datetime import UTC, datetime
+
+    pool = make_pool()
+    user = pool.create_user()
+    client = SrpSignIn(user, PASSWORD, pool.pool_id, pool.client_id)
+    started = pool.cognito.initiate_auth(
+        ClientId=pool.client_id, AuthFlow="USER_SRP_AUTH", AuthParameters=client.auth_parameters()
+    )
+    fifth = datetime(2026, 11, 5, 8, 3, 9, tzinfo=UTC)
+    answers = client.answer_password_verifier(started["ChallengeParameters"], now=fifth)
+    assert " 5 08:03:09" in answers["TIMESTAMP"]
+    padded = dict(answers, TIMESTAMP=answers["TIMESTAMP"].replace(" 5 ", " 05 "))
+    with cognito_error("NotAuthorizedException", "Incorrect username or password."):
+        pool.cognito.respond_to_auth_challenge(
+            ClientId=pool.client_id, ChallengeName="PASSWORD_VERIFIER", ChallengeResponses=padded
+        )

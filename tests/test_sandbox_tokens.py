@@ -82,14 +82,14 @@ def test_revoke_token_refuses_the_refresh_token_and_its_access_tokens(signed_in)
             AuthFlow="REFRESH_TOKEN_AUTH",
             AuthParameters={"REFRESH_TOKEN": result["RefreshToken"]},
         )
-    with cognito_error("NotAuthorizedException"):
+    with cognito_error("NotAuthorizedException", "Access Token has been revoked"):
         pool.cognito.get_user(AccessToken=result["AccessToken"])
 
 
 def test_global_sign_out_ends_every_token(signed_in):
     pool, _, result = signed_in
     pool.cognito.global_sign_out(AccessToken=result["AccessToken"])
-    with cognito_error("NotAuthorizedException"):
+    with cognito_error("NotAuthorizedException", "Access Token has been revoked"):
         pool.cognito.get_user(AccessToken=result["AccessToken"])
     with cognito_error("NotAuthorizedException", "Refresh Token has been revoked"):
         pool.cognito.initiate_auth(
@@ -114,3 +114,10 @@ def test_revoked_access_token_cannot_enrol_an_authenticator(signed_in):
     pool.cognito.global_sign_out(AccessToken=result["AccessToken"])
     with cognito_error("NotAuthorizedException", "Access Token has been revoked"):
         pool.cognito.associate_software_token(AccessToken=result["AccessToken"])
+
+
+def test_an_expired_access_token_is_refused(signed_in, clock):
+    pool, _, result = signed_in
+    clock.advance(3601)
+    with cognito_error("NotAuthorizedException", "Access Token has expired"):
+        pool.cognito.get_user(AccessToken=result["AccessToken"])

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from moto.moto_server.werkzeug_app import create_backend_app
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from . import state, validation
@@ -74,10 +74,17 @@ class SandboxApp:
             raise CognitoError(
                 "InvalidParameterException", f"Request body is larger than {MAX_BODY_BYTES} bytes."
             ) from None
+        except ClientDisconnected:
+            raise CognitoError(
+                "SerializationException", "The request body ended before its Content-Length."
+            ) from None
         operation = validation.operation_model(request.headers.get("X-Amz-Target"))
         try:
             params = json.loads(body or b"{}")
-        except ValueError:
+            # A lone surrogate escape ("\\ud800") decodes but is not Unicode: refuse it here,
+            # not later in a hash; deep nesting raises RecursionError.
+            json.dumps(params, ensure_ascii=False).encode()
+        except (ValueError, RecursionError):
             raise CognitoError("SerializationException", "The request body is not JSON.") from None
         validation.validate(operation, params)
         name = operation.name
@@ -92,9 +99,19 @@ class SandboxApp:
             if name in AuthLayer.OPERATIONS:
                 response = _json(200, self.auth.handle(name, params))
             else:
+                if "AccessToken" in params:  # GetUser, GlobalSignOut, SetUserMFAPreference, ...
+                    self.auth.check_access_token(params["AccessToken"])
                 response = self._moto_call(environ, body)
             if self.state_path is not None and not name.startswith(READ_ONLY_PREFIXES):
-                state.save(self.state_path, self.auth.state)
+                try:
+                    state.save(self.state_path, self.auth.state)
+                except OSError as error:
+                    raise CognitoError(
+                        "InternalErrorException",
+                        f"The sandbox could not save its state ({error}): this change is not "
+                        "on disk. Check the disk, then send the request again.",
+                        status=500,
+                    ) from error
         return response
 
     def _moto_call(self, environ: dict[str, Any], body: bytes) -> Response:

@@ -210,9 +210,10 @@ class AuthLayer:
         session = self._new_session(pool, client, user_id, "PASSWORD_VERIFIER")
         record = self.state.sessions[session]
         record.srp_challenge, record.phantom = challenge, phantom
+        # [SEEN] measured against AWS (ministack PR 1758): PASSWORD_VERIFIER comes without a
+        # Session; the SECRET_BLOCK, echoed back in the answer, names the challenge.
         return {
             "ChallengeName": "PASSWORD_VERIFIER",
-            "Session": session,
             "ChallengeParameters": {
                 "SALT": challenge.salt_hex,
                 "SECRET_BLOCK": challenge.secret_block_b64,
@@ -231,7 +232,7 @@ class AuthLayer:
         username = _required(answers, "USERNAME")
         self._check_secret_hash(client, answers, username)
         if name == "PASSWORD_VERIFIER":
-            return self._password_verifier(pool, client, params.get("Session"), answers)
+            return self._password_verifier(pool, client, answers)
         session_token = params.get("Session")
         if not session_token:
             raise invalid_parameter("Missing required parameter Session")
@@ -250,22 +251,16 @@ class AuthLayer:
         raise invalid_parameter(f"{name} is not emulated by the local sandbox.")
 
     def _password_verifier(
-        self, pool: Pool, client: Client, session_token: str | None, answers: dict[str, str]
+        self, pool: Pool, client: Client, answers: dict[str, str]
     ) -> dict[str, Any]:
         block = _required(answers, "PASSWORD_CLAIM_SECRET_BLOCK")
         signature = _required(answers, "PASSWORD_CLAIM_SIGNATURE")
         timestamp = _required(answers, "TIMESTAMP")
-        if session_token:
-            session = self._open_session(session_token, client, "PASSWORD_VERIFIER")
-        else:
-            # Clients such as pycognito send no Session: the secret block names the challenge.
-            session = self._session_by_secret_block(block, client)
-        if not srp.is_cognito_timestamp(timestamp):
-            raise invalid_parameter(
-                "TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english."
-            )
+        session = self._session_by_secret_block(block, client)
         session.used = True
         challenge = session.srp_challenge
+        # [SEEN] ministack PR 1758, measured: a TIMESTAMP not in Cognito's format (a zero-padded
+        # day, a wrong weekday) fails like a wrong password; verify_password_claim checks it.
         verified = challenge is not None and srp.verify_password_claim(
             challenge, pool.id, session.username, block, timestamp, signature
         )
@@ -396,6 +391,13 @@ class AuthLayer:
         directory.revoke_refresh_token(pool, client, token)
         return {}
 
+    # --- access tokens for the operations moto answers ------------------------------------
+
+    def check_access_token(self, access_token: str) -> None:
+        """Refuse a revoked, expired or unknown access token with Cognito's own messages
+        ("Access Token has been revoked", seen in amplify-js issue 2205) before moto runs."""
+        directory.access_token_user(access_token, self.clock.now())
+
     # --- shared steps ------------------------------------------------------------------------
 
     def _client(self, params: dict[str, Any], api: str) -> tuple[Pool, Client]:
@@ -420,7 +422,7 @@ class AuthLayer:
             )
         for name in names:
             digest = hmac.new(secret.encode(), (name + client.id).encode(), hashlib.sha256)
-            if hmac.compare_digest(b64encode(digest.digest()).decode(), sent):
+            if hmac.compare_digest(b64encode(digest.digest()), sent.encode()):
                 return
         raise not_authorized(f"Unable to verify secret hash for client {client.id}")
 
@@ -438,6 +440,9 @@ class AuthLayer:
     def _check_user_can_sign_in(self, user: User) -> None:
         if not user.enabled:
             raise not_authorized("User is disabled.")
+        if user.status == "UNCONFIRMED":
+            # [SEEN] ministack PR 1758, measured: refused before the password is checked.
+            raise CognitoError("UserNotConfirmedException", "User is not confirmed.")
         if user.status == "RESET_REQUIRED":
             raise CognitoError(
                 "PasswordResetRequiredException", "Password reset required for the user"
@@ -453,8 +458,6 @@ class AuthLayer:
         key = _user_key(pool, user)
         if correct:
             self.state.failures.pop(key, None)
-            if user.status == "UNCONFIRMED":
-                raise CognitoError("UserNotConfirmedException", "User is not confirmed.")
             return
         record = self.state.failures.setdefault(key, Failures())
         record.count += 1

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -22,6 +23,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from .paths import default_state_path, runtime_file
 
@@ -165,7 +167,8 @@ def start(*, state_path: Path | None = None, idle_timeout_s: float = AUTO_IDLE_T
     home = runtime_file().parent
     home.mkdir(parents=True, exist_ok=True, mode=0o700)
     log = home / "sandbox.log"
-    command = [sys.executable, "-m", "cognito_tutorial", "sandbox", "--port", "0"]
+    command = [sys.executable, "-m", "cognito_tutorial", "sandbox"]
+    command += ["--port", str(_previous_port())]
     command += ["--idle-timeout", str(int(idle_timeout_s))]
     if state_path:
         command += ["--state", str(state_path)]
@@ -192,6 +195,24 @@ def start(*, state_path: Path | None = None, idle_timeout_s: float = AUTO_IDLE_T
     raise SandboxError(
         f"The local sandbox did not answer within {START_TIMEOUT_S:.0f} s; see {log}."
     )
+
+
+def _previous_port() -> int:
+    """The port of this user's last sandbox if it died (its record is left) and the port is
+    free, so that clients made before it died work again; else 0, any free port."""
+    try:
+        port = urlparse(str(_read_record(runtime_file()).get("url", ""))).port
+    except ValueError:  # a damaged record
+        port = None
+    if not port:
+        return 0
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds
+        try:
+            probe.bind((LOOPBACK, port))
+        except OSError:
+            return 0
+    return port
 
 
 def ensure_running() -> str:

@@ -35,6 +35,8 @@ class Loaded:
 
 def load(path: Path) -> Loaded:
     """Restore moto's directory from `path` and return the auth state saved with it."""
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):  # a sandbox killed mid-save
+        stale.unlink(missing_ok=True)
     if not path.exists():
         directory.reset()
         return Loaded(AuthState(), f"new state file {path}")
@@ -72,7 +74,7 @@ def save(path: Path, auth: AuthState) -> None:
         },
         protocol=pickle.HIGHEST_PROTOCOL,
     )
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".sandbox-state.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
