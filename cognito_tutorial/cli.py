@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cognito_tutorial.commands import sandbox
+from cognito_tutorial.commands import check, cleanup, provision, run, sandbox
 
-COMMANDS = [sandbox]
+COMMANDS = [sandbox, run, check, provision, cleanup]
 
 
 def build_parser() -> argparse.ArgumentParser:

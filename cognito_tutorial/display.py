@@ -157,7 +157,7 @@ def html_value(value: Any) -> str:
         return f"<code>{html.escape(value)}</code> <em>redacted</em>"
     if isinstance(value, str):
         return f"<code>{html.escape(value)}</code>"
-    return f"<code>{html.escape(json.dumps(value))}</code>"
+    return f"<code>{html.escape(json.dumps(value, default=str))}</code>"
 
 
 def html_table(rows: Any, caption: str | None = None) -> str:
@@ -195,7 +195,7 @@ def text_lines(mapping: Mapping[str, Any], indent: int = 2) -> list[str]:
         elif isinstance(value, str):
             lines.append(f"{pad}{name}: {value}{note}")
         else:
-            lines.append(f"{pad}{name}: {json.dumps(value, ensure_ascii=False)}{note}")
+            lines.append(f"{pad}{name}: {json.dumps(value, ensure_ascii=False, default=str)}{note}")
     return lines
 
 

@@ -273,6 +273,8 @@ class NextStep:
         lines.append(f"Reference: {self.reference}")
         return "\n".join(lines)
 
+    __repr__ = __str__  # the text/plain form of notebook outputs stays readable
+
     def _repr_html_(self) -> str:
         esc = html.escape
         rows = [("What happened", esc(self.happened)), ("What to send next", esc(self.todo))]

@@ -188,8 +188,9 @@ def describe_success(response: Response) -> Accepted:
         return Accepted(
             "Authenticator verified",
             session_row,
-            "Cognito accepted the code: this authenticator is now linked to the user, and "
-            "sign-in will ask for its codes.",
+            "Cognito accepted the code: this authenticator is now linked to the user. "
+            "After an MFA_SETUP challenge, answer it with the Session shown; after enrolling "
+            "with an access token, turn it on with SetUserMFAPreference.",
         )
     if response.get("ChallengeName"):
         return Accepted(
@@ -1025,6 +1026,15 @@ async def wait_for_answer(
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     while not widget.done.is_set() and loop.time() < deadline:
+        if _session_is_dead(widget):
+            raise errors.TutorialError(
+                "The sign-in session ended before a code was accepted, so the cell stopped "
+                "waiting.",
+                "A Session lasts the app client's AuthSessionValidity and answers one challenge.",
+                "Run the sign-in cell again for a new Session, then this one.",
+                title="This sign-in session has run out",
+                way_on="restart_sign_in",
+            )
         await asyncio.sleep(0.1)
     if widget.result is None:
         message = (
@@ -1034,6 +1044,16 @@ async def wait_for_answer(
         widget.stop_waiting(message)
         raise NoAnswerError(message, title=NoAnswerError.default_title, way_on="restart_sign_in")
     return widget.result
+
+
+def _session_is_dead(widget: CodeEntry | EnrolmentWidget) -> bool:
+    """The form can no longer be answered and offers no restart of its own."""
+    if getattr(widget, "on_restart", None) is not None:
+        return False
+    if getattr(widget, "state", "") == "expired":
+        return True
+    outcome = getattr(widget, "last_outcome", None)
+    return outcome is not None and outcome.way_on == "restart_sign_in"
 
 
 def _require_kernel() -> None:

@@ -265,6 +265,15 @@ def test_waiting_gives_up_after_the_timeout_and_says_so():
     assert "No code was accepted within 0:01" in entry.status.value
 
 
+def test_waiting_ends_when_the_session_runs_out_and_no_restart_is_offered():
+    clock = FakeClock()
+    entry = widgets.CodeEntry(lambda code: {}, session="s", session_validity_s=180, clock=clock)
+    clock.advance(200)
+    entry.refresh()
+    with pytest.raises(TutorialError, match="Run the sign-in cell again"):
+        asyncio.run(widgets.wait_for_answer(entry, timeout_s=30))
+
+
 # --- the code entry form --------------------------------------------------------------------
 
 
