@@ -32,25 +32,16 @@ from .workspace import (
     CLIENTS,
     DEMO_USERNAME,
     PREFIX,
-    TAG_KEY,
-    TAG_VALUE,
     Workspace,
-    new_password,
+    create_client,
+    create_demo_user,
+    create_pool,
     save,
 )
 
 MAX_ATTENDEES = 500
 ROOM_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 ENDPOINT_VARIABLE = "COGNITO_TUTORIAL_ENDPOINT"
-
-# The password policy workspace.setup gives the tutorial's pool (a test keeps them equal).
-PASSWORD_POLICY = {
-    "MinimumLength": 8,
-    "RequireUppercase": True,
-    "RequireLowercase": True,
-    "RequireNumbers": True,
-    "RequireSymbols": True,
-}
 
 HANDOUT_FIELDS = (
     "attendee",
@@ -171,35 +162,12 @@ def create_attendee_workspace(cognito: Any, room: str, number: int) -> Workspace
     :returns: the attendee's workspace, password included.
     """
     target = describe_target(cognito)
-    name = room_pool_name(room, number)
-    pool = cognito.create_user_pool(
-        PoolName=name,
-        UserPoolTags={TAG_KEY: TAG_VALUE, ROOM_TAG: room, ATTENDEE_TAG: f"{number:03d}"},
-        Policies={"PasswordPolicy": PASSWORD_POLICY},
-    )["UserPool"]
-    workspace = Workspace(target.backend, target.region, pool_id=pool["Id"], pool_name=name)
-    for role, options in CLIENTS.items():
-        created = cognito.create_user_pool_client(UserPoolId=pool["Id"], **options)
-        client = created["UserPoolClient"]
-        setattr(workspace, f"{role}_client_id", client["ClientId"])
-        if role == "secret":
-            workspace.secret_client_secret = client["ClientSecret"]
-    workspace.username, workspace.password = DEMO_USERNAME, new_password()
-    cognito.admin_create_user(
-        UserPoolId=pool["Id"],
-        Username=workspace.username,
-        MessageAction="SUPPRESS",
-        UserAttributes=[
-            {"Name": "email", "Value": "learner@example.com"},
-            {"Name": "email_verified", "Value": "true"},
-        ],
-    )
-    cognito.admin_set_user_password(
-        UserPoolId=pool["Id"],
-        Username=workspace.username,
-        Password=workspace.password,
-        Permanent=True,
-    )
+    workspace = Workspace(target.backend, target.region)
+    tags = {ROOM_TAG: room, ATTENDEE_TAG: f"{number:03d}"}
+    create_pool(cognito, workspace, name=room_pool_name(room, number), tags=tags)
+    for role in CLIENTS:
+        create_client(cognito, workspace, role)
+    create_demo_user(cognito, workspace)
     return workspace
 
 

@@ -23,6 +23,14 @@ PREFIX = "cognito-tutorial-"
 TAG_KEY, TAG_VALUE = "project", "cognito-tutorial"
 DEMO_USERNAME = "learner"
 MFA_MODES = ("OFF", "OPTIONAL", "ON")
+# Cognito's default policy for a pool created through the API, stated so it is visible.
+PASSWORD_POLICY = {
+    "MinimumLength": 8,
+    "RequireUppercase": True,
+    "RequireLowercase": True,
+    "RequireNumbers": True,
+    "RequireSymbols": True,
+}
 
 # One app client per way of signing in the lessons show. ExplicitAuthFlows match the lesson.
 CLIENTS = {
@@ -118,15 +126,18 @@ def setup(cognito: Any, *, mfa: str = "ON", quiet: bool = False) -> Workspace:
         say(f"The recorded pool {workspace.pool_id} no longer exists; creating a new one.")
         workspace = Workspace(target.backend, target.region)
     if not workspace.pool_id:
-        _create_pool(cognito, workspace)
+        create_pool(cognito, workspace)
         say(f"Created user pool {workspace.pool_name} ({workspace.pool_id}).")
     _set_mfa(cognito, workspace.pool_id, mfa)
     for role in CLIENTS:
         if not _client_exists(cognito, workspace, role):
-            _create_client(cognito, workspace, role)
+            create_client(cognito, workspace, role)
             say(f"Created app client {CLIENTS[role]['ClientName']}.")
     if not _user_exists(cognito, workspace):
-        _create_demo_user(cognito, workspace)
+        with contextlib.suppress(cognito.exceptions.UserNotFoundException):
+            # a demo user whose password this record lost: start it again
+            cognito.admin_delete_user(UserPoolId=workspace.pool_id, Username=workspace.username)
+        create_demo_user(cognito, workspace)
         say(f"Created the demo user '{workspace.username}'.")
     save(cognito, workspace)
     return workspace
@@ -220,20 +231,15 @@ def _pool_exists(cognito: Any, pool_id: str) -> bool:
         return False
 
 
-def _create_pool(cognito: Any, workspace: Workspace) -> None:
-    name = PREFIX + secrets.token_hex(3)
+def create_pool(
+    cognito: Any, workspace: Workspace, *, name: str = "", tags: dict[str, str] | None = None
+) -> None:
+    """A tagged pool with Cognito's default password policy, recorded in `workspace`."""
+    name = name or PREFIX + secrets.token_hex(3)
     pool = cognito.create_user_pool(
         PoolName=name,
-        UserPoolTags={TAG_KEY: TAG_VALUE},
-        Policies={
-            "PasswordPolicy": {
-                "MinimumLength": 8,
-                "RequireUppercase": True,
-                "RequireLowercase": True,
-                "RequireNumbers": True,
-                "RequireSymbols": True,
-            }
-        },
+        UserPoolTags={TAG_KEY: TAG_VALUE, **(tags or {})},
+        Policies={"PasswordPolicy": PASSWORD_POLICY},
     )["UserPool"]
     workspace.pool_id, workspace.pool_name = pool["Id"], name
 
@@ -260,7 +266,8 @@ def _client_exists(cognito: Any, workspace: Workspace, role: str) -> bool:
         return False
 
 
-def _create_client(cognito: Any, workspace: Workspace, role: str) -> None:
+def create_client(cognito: Any, workspace: Workspace, role: str) -> None:
+    """The app client for `role` (a key of CLIENTS), recorded in `workspace`."""
     created = cognito.create_user_pool_client(UserPoolId=workspace.pool_id, **CLIENTS[role])
     client = created["UserPoolClient"]
     setattr(workspace, _client_attr(role), client["ClientId"])
@@ -278,11 +285,10 @@ def _user_exists(cognito: Any, workspace: Workspace) -> bool:
         return False
 
 
-def _create_demo_user(cognito: Any, workspace: Workspace) -> None:
+def create_demo_user(cognito: Any, workspace: Workspace) -> None:
+    """The demo user, confirmed, with a new random password, recorded in `workspace`."""
     workspace.password = new_password()
     workspace.totp_secret = ""
-    with contextlib.suppress(cognito.exceptions.UserNotFoundException):
-        cognito.admin_delete_user(UserPoolId=workspace.pool_id, Username=workspace.username)
     cognito.admin_create_user(
         UserPoolId=workspace.pool_id,
         Username=workspace.username,

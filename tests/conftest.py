@@ -7,11 +7,16 @@ its clock; tests that need the separate process start `python -m cognito_tutoria
 from __future__ import annotations
 
 import os
+import re
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
+import boto3
 import pytest
-from support import ALL_FLOWS, PoolUnderTest, client_for
+from botocore.stub import Stubber
+from support import ALL_FLOWS, AWS_ACCOUNT, FakeSession, PoolUnderTest, client_for
 
 from cognito_tutorial.sandbox.clock import ManualClock
 from cognito_tutorial.sandbox.server import ThreadedSandbox, serve_in_thread
@@ -91,3 +96,46 @@ def make_pool(cognito):
         )
 
     return make
+
+
+@pytest.fixture(scope="module")
+def sandbox_process() -> str:
+    """`python -m cognito_tutorial sandbox --fresh` as its own process, on the real clock,
+    shared by one test module; its URL."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cognito_tutorial", "sandbox", "--fresh", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = re.search(r"http://127\.0\.0\.1:\d+", process.stdout.readline()).group(0)
+    yield url
+    process.terminate()
+    process.communicate(timeout=10)
+
+
+@pytest.fixture
+def aws_stubbed(monkeypatch):
+    """Real boto3 clients for eu-west-1 with Stubbers (no network); connect("aws") gets them.
+
+    Returns the cognito-idp Stubber; STS answers for the account AWS_ACCOUNT."""
+    made = {
+        name: boto3.client(
+            name, region_name="eu-west-1", aws_access_key_id="AKIA", aws_secret_access_key="s"
+        )
+        for name in ("sts", "cognito-idp")
+    }
+    stubs = {name: Stubber(client) for name, client in made.items()}
+    stubs["sts"].add_response(
+        "get_caller_identity",
+        {
+            "Account": AWS_ACCOUNT,
+            "Arn": f"arn:aws:iam::{AWS_ACCOUNT}:user/instructor",
+            "UserId": "AIDA",
+        },
+    )
+    for stub in stubs.values():
+        stub.activate()
+    FakeSession.clients = made
+    monkeypatch.setattr(boto3, "Session", FakeSession)
+    return stubs["cognito-idp"]

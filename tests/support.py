@@ -87,3 +87,18 @@ ALL_FLOWS = [
 
 def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+AWS_ACCOUNT = "123456789012"
+
+
+class FakeSession:
+    """Stands in for boto3.Session inside connect(): hands out stubbed clients."""
+
+    clients: dict = {}
+
+    def __init__(self, region_name=None, **_):
+        self.region_name = region_name
+
+    def client(self, name):
+        return self.clients[name]

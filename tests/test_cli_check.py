@@ -6,7 +6,6 @@ import json
 import re
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import boto3
@@ -20,22 +19,6 @@ from cognito_tutorial.preflight import FAIL, INFO, OK, WARN
 from cognito_tutorial.sandbox import server
 
 ROOT = Path(__file__).resolve().parents[1]
-URL_LINE = re.compile(r"http://127\.0\.0\.1:\d+")
-
-
-@pytest.fixture(scope="module")
-def process_sandbox():
-    """`python -m cognito_tutorial sandbox --fresh` as its own process, on the real clock."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cognito_tutorial", "sandbox", "--fresh", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = URL_LINE.search(process.stdout.readline()).group(0)
-    yield url
-    process.terminate()
-    process.communicate(timeout=10)
 
 
 def rows(out: str) -> dict[str, str]:
@@ -51,8 +34,8 @@ def rows(out: str) -> dict[str, str]:
 # --- the command -----------------------------------------------------------------------------
 
 
-def test_check_passes_on_a_running_sandbox_and_leaves_nothing_behind(process_sandbox, capsys):
-    assert cli.main(["check", "--endpoint", process_sandbox, "--no-color"]) == 0
+def test_check_passes_on_a_running_sandbox_and_leaves_nothing_behind(sandbox_process, capsys):
+    assert cli.main(["check", "--endpoint", sandbox_process, "--no-color"]) == 0
     out = capsys.readouterr().out
     table = rows(out)
     for name in ("Python", "Packages", "Kernel", "Widgets", "Sandbox", "MFA sign-in"):
@@ -63,7 +46,7 @@ def test_check_passes_on_a_running_sandbox_and_leaves_nothing_behind(process_san
     assert "Ready" in out
     pools = boto3.client(
         "cognito-idp",
-        endpoint_url=process_sandbox,
+        endpoint_url=sandbox_process,
         region_name="us-east-1",
         aws_access_key_id="x",
         aws_secret_access_key="x",

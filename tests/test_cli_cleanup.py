@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -17,31 +16,15 @@ from datetime import datetime
 import boto3
 import pytest
 from botocore.stub import Stubber
+from support import AWS_ACCOUNT, FakeSession
 
 from cognito_tutorial import cli, connect, provisioning, workspace
 
-URL_LINE = re.compile(r"http://127\.0\.0\.1:\d+")
-
-
-@pytest.fixture(scope="module")
-def own_sandbox():
-    """`python -m cognito_tutorial sandbox --fresh` as its own process, for this module only."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cognito_tutorial", "sandbox", "--fresh", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = URL_LINE.search(process.stdout.readline()).group(0)
-    yield url
-    process.terminate()
-    process.communicate(timeout=10)
-
 
 @pytest.fixture
-def here(monkeypatch, own_sandbox, tmp_path):
+def here(monkeypatch, sandbox_process, tmp_path):
     """A learner's client on this module's sandbox; every tutorial pool there removed first."""
-    monkeypatch.setenv("COGNITO_TUTORIAL_ENDPOINT", own_sandbox)
+    monkeypatch.setenv("COGNITO_TUTORIAL_ENDPOINT", sandbox_process)
     monkeypatch.setenv("COGNITO_TUTORIAL_HOME", str(tmp_path))
     monkeypatch.setattr("sys.stdin", io.StringIO(""))  # as in CI: no terminal to answer
     cognito = connect(quiet=True)
@@ -90,7 +73,7 @@ def test_a_room_is_cleaned_without_touching_another(here, capsys):
     assert names(here) == {"cognito-tutorial-tuesday-001"}
 
 
-def test_finds_what_a_killed_kernel_left_behind(here, own_sandbox, tmp_path, capsys):
+def test_finds_what_a_killed_kernel_left_behind(here, sandbox_process, tmp_path, capsys):
     script = (
         "import os, signal\n"
         "from cognito_tutorial import connect, workspace\n"
@@ -131,44 +114,15 @@ class Terminal(io.StringIO):
 
 # --- on AWS, with botocore's Stubber -----------------------------------------------------------
 
-ACCOUNT = "123456789012"
 TAGS = {"project": "cognito-tutorial"}
 CREATED = datetime(2025, 5, 12, 9, 30)
 
 
-class FakeSession:
-    """Stands in for boto3.Session inside connect(): hands out stubbed clients."""
-
-    clients: dict = {}
-
-    def __init__(self, region_name=None, **_):
-        self.region_name = region_name
-
-    def client(self, name):
-        return self.clients[name]
-
-
 @pytest.fixture
-def aws(monkeypatch):
-    """Real boto3 clients for eu-west-1 with Stubbers; connect("aws") gets them."""
-    made = {
-        name: boto3.client(
-            name, region_name="eu-west-1", aws_access_key_id="AKIA", aws_secret_access_key="s"
-        )
-        for name in ("sts", "cognito-idp")
-    }
-    stubs = {name: Stubber(client) for name, client in made.items()}
-    stubs["sts"].add_response(
-        "get_caller_identity",
-        {"Account": ACCOUNT, "Arn": f"arn:aws:iam::{ACCOUNT}:user/instructor", "UserId": "AIDA"},
-    )
-    for stub in stubs.values():
-        stub.activate()
-    FakeSession.clients = made
-    monkeypatch.setattr(boto3, "Session", FakeSession)
-    monkeypatch.setattr("sys.stdin", io.StringIO(""))
-    yield stubs["cognito-idp"]
-    stubs["cognito-idp"].assert_no_pending_responses()
+def aws(aws_stubbed, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # no terminal: cleanup must not ask
+    yield aws_stubbed
+    aws_stubbed.assert_no_pending_responses()
 
 
 def pool(pool_id: str, name: str) -> dict:
@@ -207,7 +161,9 @@ def test_aws_lists_then_deletes_only_the_tagged_pool(aws, capsys):
     argv = ["cleanup", "--backend", "aws", "--region", "eu-west-1", "--yes"]
     assert cli.main(argv) == 0
     out = capsys.readouterr().out
-    assert out.index(f"AWS account {ACCOUNT} in region eu-west-1") < out.index("Deleted 1 pool(s).")
+    assert out.index(f"AWS account {AWS_ACCOUNT} in region eu-west-1") < out.index(
+        "Deleted 1 pool(s)."
+    )
     assert (
         "eu-west-1_Tut  cognito-tutorial-a1b2c3  (a learner's own, created 2025-05-12 09:30)" in out
     )

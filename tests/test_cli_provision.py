@@ -8,9 +8,9 @@ import stat
 import uuid
 from datetime import datetime
 
-import boto3
 import pytest
 from botocore.stub import ANY, Stubber
+from support import AWS_ACCOUNT
 
 from cognito_tutorial import cli, connect, provisioning, workspace
 from cognito_tutorial.errors import TutorialError
@@ -169,40 +169,10 @@ def test_mistakes_are_one_line_errors(argv, message, sandbox_url, tmp_path, caps
 
 # --- on AWS, with botocore's Stubber -----------------------------------------------------------
 
-ACCOUNT = "123456789012"
-
-
-class FakeSession:
-    """Stands in for boto3.Session inside connect(): hands out stubbed clients."""
-
-    clients: dict = {}
-
-    def __init__(self, region_name=None, **_):
-        self.region_name = region_name
-
-    def client(self, name):
-        return self.clients[name]
-
 
 @pytest.fixture
-def aws(monkeypatch):
-    """Real boto3 clients for eu-west-1 with Stubbers; connect("aws") gets them."""
-    made = {
-        name: boto3.client(
-            name, region_name="eu-west-1", aws_access_key_id="AKIA", aws_secret_access_key="s"
-        )
-        for name in ("sts", "cognito-idp")
-    }
-    stubs = {name: Stubber(client) for name, client in made.items()}
-    stubs["sts"].add_response(
-        "get_caller_identity",
-        {"Account": ACCOUNT, "Arn": f"arn:aws:iam::{ACCOUNT}:user/instructor", "UserId": "AIDA"},
-    )
-    for stub in stubs.values():
-        stub.activate()
-    FakeSession.clients = made
-    monkeypatch.setattr(boto3, "Session", FakeSession)
-    return stubs["cognito-idp"]
+def aws(aws_stubbed):
+    return aws_stubbed
 
 
 def expect_attendee(stub: Stubber, name: str, number: int) -> None:
@@ -252,7 +222,7 @@ def test_provision_on_aws_shows_the_account_then_creates_tagged_pools(aws, tmp_p
     assert cli.main([*argv, "--room", name, "--handout", str(handout), "--yes"]) == 0
     aws.assert_no_pending_responses()
     out = capsys.readouterr().out
-    shown = out.index(f"AWS account {ACCOUNT} in region eu-west-1")
+    shown = out.index(f"AWS account {AWS_ACCOUNT} in region eu-west-1")
     assert shown < out.index("Provisioned 2 attendee(s)")
     rows = read_handout(handout)
     assert [(r["backend"], r["region"], r["endpoint"]) for r in rows] == [
@@ -273,7 +243,7 @@ def test_provision_on_aws_asks_first_and_never_hangs_without_a_terminal(
     argv = ["provision", "--backend", "aws", "--region", "eu-west-1", "--attendees", "30"]
     assert cli.main([*argv, "--handout", str(tmp_path / "h.csv")]) == 1
     out = capsys.readouterr().out
-    assert f"Create 30 user pool(s) for room 'workshop' in AWS account {ACCOUNT}" in out
+    assert f"Create 30 user pool(s) for room 'workshop' in AWS account {AWS_ACCOUNT}" in out
     assert "--yes" in out
     assert not (tmp_path / "h.csv").exists()  # and no Cognito call was made (none was stubbed)
 
