@@ -16,8 +16,9 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 ## lab: open the tutorial in JupyterLab against the local sandbox
+# (as root, e.g. in a container, JupyterLab refuses to start without --allow-root)
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 ## test: every test (unit, sandbox over HTTP, notebooks, browser)
 test: $(STAMP)
