@@ -24,7 +24,7 @@ from cognito_tutorial import runner
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
-SANITIZE = NOTEBOOK_DIR / "sanitize.cfg"
+SANITIZE = ROOT / "tests" / "nbval_sanitize.cfg"  # the one file for volatile values
 NOTEBOOKS = runner.find_notebooks(NOTEBOOK_DIR)
 NBVAL_TIMEOUT_S = 540  # every notebook, in order; TOTP waits make up most of it
 
