@@ -29,6 +29,14 @@ WayOn = Literal["retry", "wait_for_next_code", "restart_sign_in", "fix_input", "
 """
 
 WAYS_ON: tuple[str, ...] = get_args(WayOn)
+WAY_ON_TEXT = {
+    "retry": "type the code again: the challenge still stands",
+    "wait_for_next_code": "wait for the next code, then send it",
+    "restart_sign_in": "start the sign-in again (a new InitiateAuth)",
+    "fix_input": "correct what was sent, then send it again",
+    "fix_setup": "change the set-up first, then try again",
+    "wait": "wait, then try again",
+}
 
 API_REFERENCE = "https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/"
 RESTART_SANDBOX = (
@@ -93,8 +101,8 @@ COGNITO_ERRORS: tuple[ErrorEntry, ...] = (
         "That code was already used",
         "Each TOTP code is accepted once (RFC 6238, section 5.2). Cognito has seen this one "
         "before, so it refuses it a second time.",
-        "Most often the code that VerifySoftwareToken just accepted during enrolment was typed "
-        "again to sign in, inside the same 30-second window.",
+        "The same code was accepted a moment ago, inside the same 30-second window: by "
+        "VerifySoftwareToken during enrolment, or by an earlier sign-in of this user.",
         "Wait until the authenticator app shows a new code (at most 30 seconds), then send that "
         "one. The Session still works if it has not expired.",
         "wait_for_next_code",
@@ -845,7 +853,7 @@ class Explanation:
             rows.append(("Likely cause", self.cause))
         if self.todo:
             rows.append(("What to do", self.todo))
-        rows.append(("Way on", self.way_on))
+        rows.append(("Way on", WAY_ON_TEXT.get(self.way_on, self.way_on)))
         return rows
 
     def _original(self) -> str:

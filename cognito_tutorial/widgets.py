@@ -185,12 +185,16 @@ def describe_success(response: Response) -> Accepted:
             "Tokens are shown redacted. The cell returns the full response.",
         )
     if response.get("Status") == "SUCCESS":
+        if response.get("Session"):
+            next_call = (
+                "Answer the MFA_SETUP challenge with the Session shown to finish signing in."
+            )
+        else:
+            next_call = "Turn it on for sign-in with SetUserMFAPreference."
         return Accepted(
             "Authenticator verified",
             session_row,
-            "Cognito accepted the code: this authenticator is now linked to the user. "
-            "After an MFA_SETUP challenge, answer it with the Session shown; after enrolling "
-            "with an access token, turn it on with SetUserMFAPreference.",
+            f"Cognito accepted the code: this authenticator is now linked to the user. {next_call}",
         )
     if response.get("ChallengeName"):
         return Accepted(

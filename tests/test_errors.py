@@ -282,7 +282,7 @@ def test_text_view_keeps_code_and_message_beside_the_explanation() -> None:
     assert "CodeMismatchException" in text
     assert "Invalid code received for user" in text
     assert "What to do:" in text
-    assert "Way on: retry" in text
+    assert "Way on: type the code again: the challenge still stands" in text
 
 
 def test_html_view_is_escaped_themed_and_labelled() -> None:
