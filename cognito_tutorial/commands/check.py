@@ -9,6 +9,8 @@ import sys
 import textwrap
 from typing import TextIO
 
+from cognito_tutorial.commands import add_target_options
+
 EXAMPLE = "python -m cognito_tutorial check --backend aws --region eu-west-1"
 
 COLOURS = {"ok": "32", "fail": "31", "warn": "33", "info": "36", "skip": "2"}
@@ -26,16 +28,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         epilog=f"examples:\n  python -m cognito_tutorial check\n  {EXAMPLE}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--backend",
-        choices=["local", "aws"],
-        help="what to check beyond this machine (default: COGNITO_TUTORIAL_BACKEND, else local)",
-    )
-    parser.add_argument("--region", help="AWS region (default: your AWS configuration)")
-    parser.add_argument(
-        "--endpoint",
-        metavar="URL",
-        help="check a sandbox already running there, e.g. a room's shared one "
+    add_target_options(
+        parser,
+        endpoint_help="check a sandbox already running there, e.g. a room's shared one "
         "(default: COGNITO_TUTORIAL_ENDPOINT, else this user's own sandbox, started if needed)",
     )
     parser.add_argument("--no-color", action="store_true", help="plain text, no colours")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from cognito_tutorial.commands import add_target_options
+
 EXAMPLE = "python -m cognito_tutorial cleanup --backend aws --region eu-west-1 --yes"
 
 
@@ -21,16 +23,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         f"--yes\n  {EXAMPLE}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--backend",
-        choices=["local", "aws"],
-        help="local sandbox or AWS (default: COGNITO_TUTORIAL_BACKEND, else local)",
-    )
-    parser.add_argument("--region", help="AWS region (default: your AWS configuration)")
-    parser.add_argument(
-        "--endpoint",
-        metavar="URL",
-        help="a sandbox running there, e.g. a room's (default: COGNITO_TUTORIAL_ENDPOINT, "
+    add_target_options(
+        parser,
+        endpoint_help="a sandbox running there, e.g. a room's (default: COGNITO_TUTORIAL_ENDPOINT, "
         "else this user's own sandbox)",
     )
     parser.add_argument("--room", help="only the pools provisioned for this room")

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from cognito_tutorial.commands import add_target_options
+
 EXAMPLE = (
     "python -m cognito_tutorial provision --attendees 30 --room monday "
     "--endpoint http://10.0.0.5:9229"
@@ -40,18 +42,11 @@ def register(commands: argparse._SubParsersAction) -> None:
         default="workshop",
         help="the room's name, in pool names and tags (default: workshop)",
     )
-    parser.add_argument(
-        "--backend",
-        choices=["local", "aws"],
-        help="local sandbox or AWS (default: COGNITO_TUTORIAL_BACKEND, else local)",
-    )
-    parser.add_argument(
-        "--endpoint",
-        metavar="URL",
-        help="the room sandbox's address as learners reach it (default: "
+    add_target_options(
+        parser,
+        endpoint_help="the room sandbox's address as learners reach it (default: "
         "COGNITO_TUTORIAL_ENDPOINT); local only",
     )
-    parser.add_argument("--region", help="AWS region (default: your AWS configuration)")
     parser.add_argument(
         "--handout",
         type=Path,
