@@ -103,10 +103,3 @@ def _local_sandbox_url() -> str:
         from .errors import TutorialError
 
         raise TutorialError(str(error)) from error
-
-
-def restart_local_sandbox() -> str:
-    """Start the sandbox again after it died; its state file keeps pools, users and apps."""
-    from .sandbox import server
-
-    return server.ensure_running()

@@ -49,6 +49,8 @@ REQUIRED_CLIENT_FLOW = {
 FLOW_NOT_ENABLED = {
     "USER_PASSWORD_AUTH": "USER_PASSWORD_AUTH flow not enabled for this client",
     "USER_SRP_AUTH": "USER_SRP_AUTH is not enabled for the client.",
+    "REFRESH_TOKEN_AUTH": "Refresh Token auth flow not enabled for this client",
+    "REFRESH_TOKEN": "Refresh Token auth flow not enabled for this client",
 }
 
 # [FLOW] "Amazon Cognito allows five failed sign-in attempts; after that it starts temporary
@@ -160,10 +162,9 @@ class AuthLayer:
         if flow not in FLOWS_BY_API[api]:
             raise invalid_parameter("Initiate Auth method not supported.")
         if REQUIRED_CLIENT_FLOW[flow] not in directory.allowed_flows(client):
-            message = FLOW_NOT_ENABLED.get(flow, "Auth flow not enabled for this client")
-            if flow.startswith("REFRESH"):
-                message = "Refresh Token auth flow not enabled for this client"
-            raise invalid_parameter(message)
+            raise invalid_parameter(
+                FLOW_NOT_ENABLED.get(flow, "Auth flow not enabled for this client")
+            )
         if flow.startswith("REFRESH"):
             return self._refresh(pool, client, auth)
         username = _required(auth, "USERNAME")
@@ -214,13 +215,7 @@ class AuthLayer:
         # Session; the SECRET_BLOCK, echoed back in the answer, names the challenge.
         return {
             "ChallengeName": "PASSWORD_VERIFIER",
-            "ChallengeParameters": {
-                "SALT": challenge.salt_hex,
-                "SECRET_BLOCK": challenge.secret_block_b64,
-                "SRP_B": challenge.srp_b_hex,
-                "USERNAME": user_id,
-                "USER_ID_FOR_SRP": user_id,
-            },
+            "ChallengeParameters": challenge.challenge_parameters(user_id, user_id),
         }
 
     # --- RespondToAuthChallenge / AdminRespondToAuthChallenge --------------------------------

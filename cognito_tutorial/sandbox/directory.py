@@ -16,7 +16,7 @@ from base64 import urlsafe_b64decode
 from typing import Any
 
 from joserfc.jwk import RSAKey
-from moto.cognitoidp.exceptions import ResourceNotFoundError, UserNotFoundError
+from moto.cognitoidp.exceptions import UserNotFoundError
 from moto.cognitoidp.models import (
     CognitoIdpUser,
     CognitoIdpUserPool,
@@ -292,8 +292,6 @@ def reset() -> None:
 
 def moto_error(error: Exception) -> CognitoError | None:
     """A moto exception raised while the auth layer read the directory, as a Cognito error."""
-    if isinstance(error, ResourceNotFoundError | UserNotFoundError):
-        return CognitoError(error.error_type, error.message)
     if hasattr(error, "error_type") and hasattr(error, "message"):
         return CognitoError(error.error_type, error.message)
     return None
