@@ -93,8 +93,8 @@ class PasswordVerifierChallenge:
         """The ChallengeParameters of Cognito's PASSWORD_VERIFIER challenge."""
         return {
             "SALT": self.salt_hex,
-            "SRP_B": self.srp_b_hex,
             "SECRET_BLOCK": self.secret_block_b64,
+            "SRP_B": self.srp_b_hex,
             "USERNAME": username,
             "USER_ID_FOR_SRP": user_id_for_srp,
         }
