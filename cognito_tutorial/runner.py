@@ -3,8 +3,12 @@
 This is what CI and `make notebooks` do: start a new, empty sandbox in a subprocess, execute
 every `NN_*.ipynb` with papermill (``interactive=False``: codes come from pyotp, no widget
 waits), and report which notebook failed and in which cell. The kernels get
-``COGNITO_TUTORIAL_ENDPOINT`` (the fresh sandbox) and ``COGNITO_TUTORIAL_HOME`` (a temporary
-folder), so a run never touches the learner's own sandbox, workspace record or AWS account.
+``COGNITO_TUTORIAL_ENDPOINT`` (the fresh sandbox), ``COGNITO_TUTORIAL_HOME`` (a temporary
+folder) and ``IPYTHONDIR`` (an empty profile), so a run never touches the learner's own
+sandbox, workspace record, IPython start-up files or AWS account.
+
+On the local sandbox, waiting for the next TOTP code takes no time: the sandbox and the kernels
+share a virtual clock that a cell's ``time.sleep`` moves forward (``headless_clock``).
 
 With ``in_place`` the executed notebooks replace the sources, cleaned for committing: no
 papermill injected-parameters cell, timing metadata or widget state, so diffs show only what
@@ -26,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cognito_tutorial import headless_clock
 from cognito_tutorial.errors import TutorialError
 
 NOTEBOOK_NAME = re.compile(r"^\d\d_.+\.ipynb$")
@@ -88,14 +93,20 @@ def find_notebooks(directory: Path, patterns: Sequence[str] = ()) -> list[Path]:
 
 
 @contextlib.contextmanager
-def fresh_sandbox(home: Path, *, timeout_s: float = SANDBOX_START_TIMEOUT_S) -> Iterator[str]:
+def fresh_sandbox(
+    home: Path, *, clock_file: Path | None = None, timeout_s: float = SANDBOX_START_TIMEOUT_S
+) -> Iterator[str]:
     """Start ``python -m cognito_tutorial sandbox --fresh --port 0``; yield its URL; stop it.
 
     The sandbox keeps nothing on disk. Its output goes to ``home/sandbox-run.log``, which the
     error names if it does not start. It is stopped on the way out, whatever happened.
+
+    :param clock_file: the virtual clock's file (``--clock-file``; see ``headless_clock``).
     """
     log_path = home / "sandbox-run.log"
     command = [sys.executable, "-m", "cognito_tutorial", "sandbox", "--fresh", "--port", "0"]
+    if clock_file is not None:
+        command += ["--clock-file", str(clock_file)]
     # A safety net: if this process is killed before it can stop the sandbox, it stops itself.
     command += ["--idle-timeout", str(SANDBOX_IDLE_TIMEOUT_S)]
     env = dict(os.environ, COGNITO_TUTORIAL_HOME=str(home), PYTHONUNBUFFERED="1")
@@ -244,6 +255,8 @@ def run_notebook(
                 progress_bar=False,
                 log_output=False,
                 execution_timeout=cell_timeout_s,
+                request_save_on_cell_execute=False,
+                shutdown_kernel="immediate",
             )
     except Exception as error:  # a failed cell, a dead kernel, a timeout: reported, not raised
         executed = nbformat.read(output, as_version=4) if output.exists() else None
@@ -347,14 +360,24 @@ def run_notebooks(
         if out_dir is not None and not in_place:
             out_dir.mkdir(parents=True, exist_ok=True)
         with contextlib.ExitStack() as stack:
-            endpoint = stack.enter_context(fresh_sandbox(home)) if backend == "local" else None
-            if endpoint:
-                progress(f"Fresh sandbox at {endpoint} (stopped when the run ends).")
+            # Kernels read IPython's start-up files from here, not from the learner's profile.
+            ipython_dir = Path(tmp) / "ipython"
+            ipython_dir.mkdir()
+            endpoint = None
+            if backend == "local":
+                clock_file = home / "virtual-clock"
+                headless_clock.write_startup_file(ipython_dir, clock_file)
+                endpoint = stack.enter_context(fresh_sandbox(home, clock_file=clock_file))
+                progress(
+                    f"Fresh sandbox at {endpoint} (stopped when the run ends); "
+                    "TOTP waits take no time on its virtual clock."
+                )
             stack.enter_context(
                 _environment(
                     COGNITO_TUTORIAL_ENDPOINT=endpoint,
                     COGNITO_TUTORIAL_HOME=str(home),
                     COGNITO_TUTORIAL_BACKEND=None,
+                    IPYTHONDIR=str(ipython_dir),
                 )
             )
             return [

@@ -1,13 +1,13 @@
-"""Widgets for the moment a learner types a code: code entry, enrolment, a demo authenticator.
+"""The moment a learner types a code: what the notebooks await, and what an answer comes to.
 
-Widgets are views. Input checks, explanations and the Cognito calls live in plain functions
+``await ask_for_code(...)`` and ``await enrol_authenticator(...)`` show a form from
+``cognito_tutorial.forms`` (the ipywidgets views) and wait until it is answered; headless
+(papermill, nbval) they answer with pyotp instead and never load ipywidgets.
+
+Input checks, explanations and the Cognito calls live in plain functions here
 (:func:`attempt`, :func:`describe_success`, :func:`session_time_left`, and the helpers in
-``totp``, ``errors`` and ``display``); a widget collects a code, calls the function it was
+``totp``, ``errors`` and ``display``); a form collects a code, calls the function it was
 given (the notebook's own function that holds the boto3 call) and shows what came back.
-
-Live countdowns tick on a daemon thread that starts when a widget is displayed and stops when
-the widget is answered, runs out or is closed. Time comes from an injected ``clock``, so tests
-set the time instead of sleeping.
 """
 
 from __future__ import annotations
@@ -16,22 +16,18 @@ import asyncio
 import html
 import logging
 import math
-import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import ipywidgets as widgets
-import jwt
+from cognito_tutorial import display, errors, tokens, totp
 
-from cognito_tutorial import display, errors, totp
+if TYPE_CHECKING:
+    from cognito_tutorial.forms import CodeEntry, EnrolmentWidget
 
 __all__ = [
     "Accepted",
-    "CodeEntry",
-    "DemoAuthenticator",
-    "EnrolmentWidget",
     "NoAnswerError",
     "Outcome",
     "answer_headless",
@@ -55,7 +51,7 @@ DEFAULT_SESSION_VALIDITY_S = 180  # an app client's AuthSessionValidity defaults
 DEFAULT_TIMEOUT_S = 600
 LOW_TIME_S = 30
 
-_WAY_ON_AFTER_REFUSAL = {
+WAY_ON_AFTER_REFUSAL = {
     # way_on -> what the field does next: "clear" keeps the challenge open for a new code,
     # "keep" leaves the typed text for fixing, "end" closes this session.
     "retry": "clear",
@@ -123,8 +119,8 @@ def signed_in_user(response: Response) -> str | None:
         if not token:
             continue
         try:
-            claims = jwt.decode(token, options={"verify_signature": False})
-        except jwt.PyJWTError:
+            claims = tokens.decode(token)["claims"]
+        except errors.TokenInvalid:
             continue
         if claims.get(claim):
             return str(claims[claim])
@@ -152,11 +148,11 @@ class Accepted:
         """The rows and the note, for the status line under the title."""
         rows = [(label, f"<code>{html.escape(value)}</code>") for label, value in self.rows]
         note = f'<p class="ct-note">{html.escape(self.note)}</p>' if self.note else ""
-        return _table(rows) + note
+        return table_html(rows) + note
 
     def _repr_html_(self) -> str:
-        status = _status("success", f"✓ {self.title}", self.body_html())
-        return f'{_CSS}<div class="ct-card">{status}</div>'
+        status = status_html("success", f"✓ {self.title}", self.body_html())
+        return f'{CARD_CSS}<div class="ct-card">{status}</div>'
 
 
 def describe_success(response: Response) -> Accepted:
@@ -220,12 +216,18 @@ def format_duration(seconds: float) -> str:
     return f"{whole // 60}:{whole % 60:02d}"
 
 
+async def _sleep_headless(seconds: float) -> None:
+    """Block: headless, no widget needs the event loop, and a headless run's virtual clock
+    (``headless_clock``) takes over ``time.sleep``, so the wait costs no real time there."""
+    time.sleep(seconds)
+
+
 async def answer_headless(
     on_submit: Submit,
     secret: str,
     *,
     clock: Clock = time.time,
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    sleep: Callable[[float], Awaitable[None]] = _sleep_headless,
     max_wait_s: float = 31.0,
 ) -> Response:
     """Answer with the current code from ``secret`` (as pyotp computes it), without a widget.
@@ -252,7 +254,7 @@ async def answer_headless(
 # --- shared look ----------------------------------------------------------------------------
 
 # JupyterLab's theme variables keep every colour readable in the light and the dark theme.
-_CSS = """
+CARD_CSS = """
 <style>
 .ct-card { border: 1px solid var(--jp-border-color1); border-radius: 8px;
   padding: 14px 18px 12px; background: var(--jp-layout-color1); color: var(--jp-ui-font-color1);
@@ -298,711 +300,27 @@ _CSS = """
 """
 
 
-def _css() -> widgets.HTML:
-    return widgets.HTML(_CSS, layout=widgets.Layout(display="none"))
-
-
-def _table(rows: list[tuple[str, str]]) -> str:
+def table_html(rows: list[tuple[str, str]]) -> str:
     if not rows:
         return ""
     cells = "".join(f"<tr><th>{html.escape(k)}</th><td>{v}</td></tr>" for k, v in rows)
     return f'<table class="ct-kv">{cells}</table>'
 
 
-def _status(kind: str, title: str, body: str = "") -> str:
+def status_html(kind: str, title: str, body: str = "") -> str:
     return (
         f'<div class="ct-status ct-{kind}" role="status" aria-live="polite">'
         f'<div class="ct-status-title">{html.escape(title)}</div>{body}</div>'
     )
 
 
-def _bar(fraction: float, label: str) -> str:
+def bar_html(fraction: float, label: str) -> str:
     pct = round(max(0.0, min(1.0, fraction)) * 100)
     return (
         f'<span class="ct-bar" role="progressbar" aria-label="{html.escape(label)}" '
         f'aria-valuemin="0" aria-valuemax="100" aria-valuenow="{pct}">'
         f'<span style="width: {pct}%"></span></span>'
     )
-
-
-class _Ticker:
-    """Calls ``tick`` on a daemon thread at each wall-clock second until it returns False.
-
-    ``stop`` ends the thread and waits for it, so nothing keeps running after a widget closes.
-    """
-
-    def __init__(self, tick: Callable[[], bool], name: str, interval_s: float = 1.0):
-        self._tick = tick
-        self._name = name
-        self._interval_s = interval_s
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def start(self) -> None:
-        if self.running:
-            return
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, args=(self._stopping,), name=self._name, daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        thread, self._thread = self._thread, None
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=5)
-
-    def _run(self, stopping: threading.Event) -> None:
-        # Ticking on whole seconds keeps a countdown in step with the authenticator's clock.
-        while not stopping.wait(self._interval_s - time.time() % self._interval_s + 0.01):
-            try:
-                keep_going = self._tick()
-            except Exception:
-                log.exception("countdown %s stopped by an error", self._name)
-                return
-            if not keep_going:
-                return
-
-
-# --- the demo authenticator ------------------------------------------------------------------
-
-
-class DemoAuthenticator(widgets.VBox):
-    """A stand-in for an authenticator app: the current code and its 30-second countdown.
-
-    It computes what a phone app computes from the same secret (RFC 6238), for a learner
-    without a phone. The live countdown runs while displayed, for at most ``run_for_s``
-    seconds (then a Resume button), and stops on :meth:`close`.
-
-    :param secret: the Base32 secret AssociateSoftwareToken returned.
-    :param clock: returns the time in seconds since the epoch; tests pass a fake one.
-    """
-
-    def __init__(
-        self,
-        secret: str,
-        *,
-        account_name: str | None = None,
-        issuer: str | None = None,
-        clock: Clock = time.time,
-        run_for_s: float = DEFAULT_TIMEOUT_S,
-        with_style: bool = True,
-    ):
-        self.secret = secret
-        self.clock = clock
-        self.run_for_s = run_for_s
-        self._started_at: float | None = None
-        self._ticker = _Ticker(self._tick, name="cognito-tutorial demo authenticator")
-        who = " · ".join(html.escape(x) for x in (issuer, account_name) if x)
-        self.heading = widgets.HTML(
-            '<p class="ct-heading">Demo authenticator</p>'
-            f'<p class="ct-sub">{who or "TOTP"} · a new code every {TOTP_STEP_S} s</p>'
-        )
-        self.code_view = widgets.HTML()
-        self.countdown = widgets.HTML()
-        self.resume_button = widgets.Button(
-            description="Resume",
-            icon="play",
-            tooltip="Show live codes again",
-            layout=widgets.Layout(display="none"),
-        )
-        self.resume_button.on_click(lambda _button: self.start())
-        note = widgets.HTML(
-            '<p class="ct-note">It stands in for an authenticator app: same secret, same '
-            "clock, same code. Type the code into the field as you would from a phone.</p>"
-        )
-        children = [self.heading, self.code_view, self.countdown, self.resume_button, note]
-        super().__init__(children=([_css()] if with_style else []) + children)
-        self.add_class("ct-card")
-        self.add_class("ct-demo")
-        self.refresh()
-
-    @property
-    def running(self) -> bool:
-        """Whether the live countdown is ticking."""
-        return self._ticker.running
-
-    def refresh(self) -> None:
-        """Show the code and seconds left for the clock's current time."""
-        code, seconds_left = totp.current_code(self.secret, now=self.clock())
-        self.code_view.value = (
-            f'<div class="ct-otp" aria-label="Current code">{code[:3]} {code[3:]}</div>'
-        )
-        self.countdown.value = (
-            f'<div class="ct-session">{_bar(seconds_left / TOTP_STEP_S, "Time left for code")}'
-            f'<span class="ct-time">New code in {seconds_left} s</span></div>'
-        )
-
-    def start(self) -> None:
-        """Start the live countdown (displaying the widget does this)."""
-        self._started_at = time.monotonic()
-        self.resume_button.layout.display = "none"
-        self.refresh()
-        self._ticker.start()
-
-    def stop(self) -> None:
-        """Stop the live countdown and wait for its thread to end."""
-        self._ticker.stop()
-        self._show_paused()
-
-    def close(self) -> None:
-        self._ticker.stop()
-        super().close()
-
-    def _tick(self) -> bool:
-        started = self._started_at
-        if started is not None and time.monotonic() - started >= self.run_for_s:
-            self._show_paused()
-            return False
-        self.refresh()
-        return True
-
-    def _show_paused(self) -> None:
-        self.countdown.value = (
-            '<p class="ct-note">Live codes paused. Press Resume when you need one.</p>'
-        )
-        self.resume_button.layout.display = None
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        self.start()
-        return super()._repr_mimebundle_(**kwargs)
-
-
-# --- code entry -----------------------------------------------------------------------------
-
-
-class CodeEntry(widgets.VBox):
-    """A sign-in form for a 6-digit code: field, Verify button, session countdown, status line.
-
-    Pressing Enter or Verify answers with ``on_submit(code)``, the notebook's own function
-    holding the boto3 call; it returns the response dict or raises botocore's ``ClientError``.
-    The form shows who signed in (tokens redacted) or the helpers' explanation and the way on.
-    While a call is in flight the form is disabled, and a code is never sent twice by one
-    double click.
-
-    :param on_submit: ``on_submit(code) -> response``.
-    :param session: the ``Session`` the answer goes with, shown redacted beside the field.
-    :param session_started_at: when Cognito issued that session (``clock()`` time); defaults
-        to now when a session is given.
-    :param session_validity_s: the app client's AuthSessionValidity in seconds (3 minutes by
-        default); the form counts it down and closes when it runs out.
-    :param on_restart: ``on_restart() -> response`` starts the sign-in again (InitiateAuth) and
-        returns its response; offered when the session runs out or is spent.
-    :param demo_secret: if given, offer a demo authenticator for a learner without a phone.
-    :param clock: returns the time in seconds since the epoch; tests pass a fake one.
-    """
-
-    def __init__(
-        self,
-        on_submit: Submit,
-        *,
-        session: str | None = None,
-        session_started_at: float | None = None,
-        session_validity_s: float = DEFAULT_SESSION_VALIDITY_S,
-        on_restart: Callable[[], Response | None] | None = None,
-        demo_secret: str | None = None,
-        account_name: str | None = None,
-        label: str = "Enter the 6-digit code from your authenticator app",
-        hint: str | None = None,
-        clock: Clock = time.time,
-        with_style: bool = True,
-    ):
-        self.on_submit = on_submit
-        self.on_restart = on_restart
-        self.clock = clock
-        self.session = session
-        self.session_validity_s = session_validity_s
-        self.session_started_at = (
-            session_started_at if session_started_at is not None or session is None else clock()
-        )
-        self.result: Response | None = None
-        self.done = threading.Event()
-        self.state: Literal["ready", "sending", "done", "expired", "closed"] = "ready"
-        self.last_outcome: Outcome | None = None
-        self._attempted_text: str | None = None
-        self._displayed = False
-        self._lock = threading.RLock()
-        self._ticker = _Ticker(self._tick, name="cognito-tutorial session countdown")
-
-        self.heading = widgets.HTML(f'<p class="ct-heading">{html.escape(label)}</p>')
-        default_hint = "Open your authenticator app and type the code it shows"
-        if account_name:
-            default_hint += f" for {account_name}"
-        self.hint = widgets.HTML(
-            f'<p class="ct-sub">{html.escape(hint or default_hint + ". Press Enter to send.")}</p>'
-        )
-        self.code = self._code_field("")
-        self.verify_button = widgets.Button(
-            description="Verify",
-            button_style="primary",
-            icon="check",
-            tooltip="Send this code to Cognito",
-        )
-        self.verify_button.add_class("ct-verify")
-        self.session_view = widgets.HTML()
-        self.status = widgets.HTML()
-        self.next_step = widgets.HTML()
-        self.restart_button = widgets.Button(
-            description="Start the sign-in again",
-            icon="redo",
-            button_style="primary",
-            tooltip="Call InitiateAuth again for a new session",
-            layout=widgets.Layout(display="none", width="auto", align_self="flex-start"),
-        )
-        self.demo: DemoAuthenticator | None = None
-        self.demo_button = widgets.Button(
-            description="No phone? Show a demo authenticator",
-            icon="mobile",
-            tooltip="Show codes computed here from the same secret",
-            layout=widgets.Layout(
-                width="auto",
-                align_self="flex-start",
-                display="none" if demo_secret is None else None,
-            ),
-        )
-        self.demo_box = widgets.VBox()
-        if demo_secret is not None:
-            self.demo = DemoAuthenticator(
-                demo_secret, account_name=account_name, clock=clock, with_style=False
-            )
-
-        self.verify_button.on_click(self._on_verify_click)
-        self.restart_button.on_click(lambda _button: self.restart())
-        self.demo_button.on_click(lambda _button: self.toggle_demo())
-
-        self.row = widgets.HBox([self.code, self.verify_button])
-        self.row.add_class("ct-row")
-        children = [
-            self.heading,
-            self.hint,
-            self.row,
-            self.session_view,
-            self.status,
-            self.next_step,
-            self.restart_button,
-            self.demo_button,
-            self.demo_box,
-        ]
-        super().__init__(children=([_css()] if with_style else []) + children)
-        self.add_class("ct-card")
-        self.add_class("ct-code-entry")
-        self.refresh()
-
-    # -- what the handlers call ------------------------------------------------------------
-
-    def _on_value(self, change: dict[str, Any]) -> None:
-        # continuous_update=False: the value arrives when the learner presses Enter or leaves
-        # the field, so a new value is an answer.
-        if str(change["new"]).strip():
-            self.answer(change["new"])
-        elif self.state == "ready":
-            self._fresh_field("")
-
-    def _on_verify_click(self, _button: widgets.Button) -> None:
-        text = self.code.value
-        if not text.strip():
-            if self.last_outcome is None:
-                self.status.value = _status(
-                    "invalid", "Type the 6-digit code from your authenticator app first."
-                )
-            return
-        # Leaving the field for the button already sent this text; a second click must not.
-        if text != self._attempted_text:
-            self.answer(text)
-
-    def answer(self, text: str) -> Outcome | None:
-        """Answer with ``text`` now, as Enter does; returns the outcome, or None if not sent.
-
-        Nothing is sent while another answer is in flight or once the form is done or closed.
-        """
-        with self._lock:
-            if self.state != "ready":
-                return None
-            if self._session_ran_out():
-                self._expire()
-                return None
-            self._attempted_text = text
-            self.state = "sending"
-            self._show_busy()
-        outcome = attempt(self.on_submit, text)
-        self._apply(outcome)
-        return outcome
-
-    def restart(self) -> None:
-        """Start the sign-in again through ``on_restart`` and open the form for the new session."""
-        if self.on_restart is None:
-            return
-        with self._lock:
-            if self.state == "sending":
-                return
-            self.state = "sending"
-            self.restart_button.disabled = True
-            self.status.value = _status("busy", "Starting the sign-in again…")
-        try:
-            response = self.on_restart() or {}
-        except Exception as exc:  # noqa: BLE001 - shown to the learner, explained
-            with self._lock:
-                self.state = "expired"
-                self.restart_button.disabled = False
-                self.status.value = _refusal_html(errors.explain(exc))
-            return
-        with self._lock:
-            self.restart_button.disabled = False
-            self.restart_button.layout.display = "none"
-            self.last_outcome = None
-            self._attempted_text = None
-            if response.get("AuthenticationResult"):
-                # Cognito signed the user in without asking for a code this time.
-                self._finish(Outcome(kind="success", response=response))
-                return
-            self.session = response.get("Session", self.session)
-            self.session_started_at = self.clock()
-            self.state = "ready"
-            self._fresh_field("")
-            self._set_enabled(True)
-            self.status.value = _status(
-                "busy", "New sign-in started", "<p>Type the code your app shows now.</p>"
-            )
-            self.next_step.value = ""
-        self.refresh()
-        if self._displayed:
-            self._ticker.start()
-        self.code.focus()
-
-    def toggle_demo(self) -> None:
-        """Show or hide the demo authenticator, starting or stopping its countdown."""
-        if self.demo is None:
-            return
-        if self.demo_box.children:
-            self.demo.stop()
-            self.demo_box.children = ()
-            self.demo_button.description = "No phone? Show a demo authenticator"
-        else:
-            self.demo_box.children = (self.demo,)
-            self.demo.start()
-            self.demo_button.description = "Hide the demo authenticator"
-
-    def stop_waiting(self, message: str) -> None:
-        """Close the form because nobody is waiting for its answer any more."""
-        with self._lock:
-            if self.state in ("done", "closed"):
-                return
-            self.state = "closed"
-            self._set_enabled(False)
-            self.restart_button.layout.display = "none"
-            self.status.value = _status(
-                "expired", "Stopped waiting", f"<p>{html.escape(message)}</p>"
-            )
-            self.next_step.value = ""
-        self._stop_countdowns()
-
-    # -- time ------------------------------------------------------------------------------
-
-    def refresh(self) -> None:
-        """Redraw the countdowns for the clock's current time; close the form if time is up."""
-        with self._lock:
-            self.session_view.value = self._session_html()
-            if self.state == "ready" and self._session_ran_out():
-                self._expire()
-            elif self.last_outcome is not None and self.state == "ready":
-                self.next_step.value = self._next_step_html(self.last_outcome)
-
-    def start(self) -> None:
-        """Start the live countdown (displaying the widget does this)."""
-        self._displayed = True
-        self.refresh()
-        if self.state in ("ready", "sending") and self.session_started_at is not None:
-            self._ticker.start()
-
-    def close(self) -> None:
-        self._stop_countdowns()
-        if self.demo is not None:
-            self.demo.close()
-        super().close()
-
-    @property
-    def running(self) -> bool:
-        """Whether a live countdown is ticking."""
-        return self._ticker.running or (self.demo is not None and self.demo.running)
-
-    def _tick(self) -> bool:
-        self.refresh()
-        return self.state in ("ready", "sending")
-
-    def _session_ran_out(self) -> bool:
-        if self.session_started_at is None:
-            return False
-        return (
-            session_time_left(self.session_started_at, self.session_validity_s, self.clock()) <= 0
-        )
-
-    def _session_html(self) -> str:
-        if self.session_started_at is None:
-            return ""
-        name = (
-            f"<code>{html.escape(display.redact(self.session))}</code>"
-            if self.session
-            else "this sign-in"
-        )
-        if self.state == "done":
-            return (
-                f'<div class="ct-session"><span>Session {name}</span>'
-                '<span class="ct-note">used: a session answers once.</span></div>'
-            )
-        left = session_time_left(self.session_started_at, self.session_validity_s, self.clock())
-        css = "ct-out" if left <= 0 else "ct-low" if left <= LOW_TIME_S else ""
-        when = "run out" if left <= 0 else f"{format_duration(left)} left"
-        lasts = format_duration(self.session_validity_s)
-        return (
-            f'<div class="ct-session"><span>Your code goes with Session {name}</span></div>'
-            f'<div class="ct-session {css}">'
-            f"{_bar(left / self.session_validity_s, 'Session time left')}"
-            f'<span class="ct-time">{when}</span>'
-            f'<span class="ct-note">of {lasts} (the app client\'s AuthSessionValidity)</span>'
-            "</div>"
-        )
-
-    # -- showing outcomes ------------------------------------------------------------------
-
-    def _show_busy(self) -> None:
-        self._set_enabled(False)
-        self.verify_button.description = "Verifying…"
-        self.status.value = _status("busy", "Checking the code with Cognito…")
-        self.next_step.value = ""
-
-    def _apply(self, outcome: Outcome) -> None:
-        with self._lock:
-            self.last_outcome = outcome
-            self.verify_button.description = "Verify"
-            if outcome.kind == "success":
-                self._finish(outcome)
-                return
-            explanation = outcome.explanation
-            assert explanation is not None
-            # The field is made ready before the status line says what happened: a learner
-            # who starts typing on reading it must not have the field cleared under them.
-            then = _WAY_ON_AFTER_REFUSAL.get(explanation.way_on, "keep")
-            self.state = "expired" if then == "end" else "ready"
-            if then != "end":
-                self._fresh_field("" if then == "clear" else self._attempted_text or "")
-            self._set_enabled(then != "end")
-            if outcome.kind == "invalid":
-                # Nothing reached Cognito: a short hint, not an error report.
-                self.status.value = _status(
-                    "invalid",
-                    explanation.title,
-                    f"<p>{html.escape(explanation.meaning)} {html.escape(explanation.todo)}</p>",
-                )
-            else:
-                self.status.value = _refusal_html(explanation, outcome.code)
-            self.next_step.value = self._next_step_html(outcome)
-            if then == "end":
-                self._offer_restart()
-        if self.state == "ready":
-            self.code.focus()
-
-    def _finish(self, outcome: Outcome) -> None:
-        self.last_outcome = outcome
-        self.result = outcome.response
-        self.state = "done"
-        self._set_enabled(False)
-        accepted = describe_success(outcome.response or {})
-        self.status.value = _status("success", f"✓ {accepted.title}", accepted.body_html())
-        self.next_step.value = ""
-        self.session_view.value = self._session_html()
-        self.done.set()
-        if self.demo is not None:
-            # The demo's thread never waits for this form's lock, so joining it here is safe.
-            self.demo.stop()
-            self.demo_box.children = ()
-            self.demo_button.layout.display = "none"
-
-    def _expire(self) -> None:
-        self.state = "expired"
-        self._set_enabled(False)
-        minutes = format_duration(self.session_validity_s)
-        self.status.value = _status(
-            "expired",
-            "This sign-in session has run out",
-            f"<p>Cognito keeps a sign-in session for {minutes} (the app client's "
-            "AuthSessionValidity). A code sent now would be refused with "
-            "<code>NotAuthorizedException</code>, so the form is closed.</p>",
-        )
-        self.next_step.value = ""
-        self._offer_restart()
-
-    def _offer_restart(self) -> None:
-        if self.on_restart is not None:
-            self.restart_button.layout.display = None
-        else:
-            self.next_step.value = (
-                '<p class="ct-note">Run the sign-in cell again for a new session.</p>'
-            )
-
-    def _next_step_html(self, outcome: Outcome) -> str:
-        way_on = outcome.way_on
-        if way_on == "wait_for_next_code":
-            wait = seconds_to_next_code(self.clock())
-            return (
-                f'<p class="ct-note">Your authenticator shows a new code in about {wait} s. '
-                "Type that one.</p>"
-            )
-        if way_on == "retry" and self.session_started_at is not None:
-            left = session_time_left(self.session_started_at, self.session_validity_s, self.clock())
-            return (
-                '<p class="ct-note">The challenge still stands: type the code your app shows '
-                f"now. {format_duration(left)} left on this session.</p>"
-            )
-        return ""
-
-    def _set_enabled(self, enabled: bool) -> None:
-        self.code.disabled = not enabled
-        self.verify_button.disabled = not enabled
-
-    def _code_field(self, text: str) -> widgets.Text:
-        field = widgets.Text(
-            value=text,
-            placeholder="123456",
-            description="6-digit code",
-            tooltip="The 6-digit code your authenticator app shows now",
-            continuous_update=False,
-            style={"description_width": "initial"},
-            layout=widgets.Layout(width="20em"),
-        )
-        field.add_class("ct-code")
-        field.observe(self._on_value, names="value")
-        return field
-
-    def _fresh_field(self, text: str) -> None:
-        """Put a new code field, holding ``text``, where the last one was.
-
-        While a cell awaits, ipykernel 7.4 handles widget messages without reporting itself
-        idle afterwards, and the widgets front end holds a model's next change until that
-        report comes. A field whose value arrived that way would never send another, so each
-        answer gets a new field (a new model) for the next one.
-        """
-        old, self.code = self.code, self._code_field(text)
-        self.row.children = (self.code, self.verify_button)
-        old.close()
-
-    def _stop_countdowns(self) -> None:
-        self._ticker.stop()
-        if self.demo is not None:
-            self.demo.stop()
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        self.start()
-        return super()._repr_mimebundle_(**kwargs)
-
-
-def _refusal_html(explanation: errors.Explanation, sent: str | None = None) -> str:
-    """The helpers' explanation, laid out for the form: what happened, Cognito's own words,
-    the likely cause and what to do. (The way on is the form's own next-step line.)"""
-    said = f"<code>{html.escape(explanation.code)}</code>"
-    if explanation.message and explanation.message != explanation.meaning:
-        said += f": “{html.escape(explanation.message)}”"
-    you_sent = f"You sent {sent[:3]} {sent[3:]}. " if sent else ""
-    rows = [f'<p class="ct-note">{you_sent}Cognito answered {said}</p>']
-    rows.append(f"<p>{errors._html_code_spans(explanation.meaning)}</p>")
-    if explanation.cause:
-        rows.append(f"<p><b>Likely cause:</b> {errors._html_code_spans(explanation.cause)}</p>")
-    if explanation.todo:
-        rows.append(f"<p><b>What to do:</b> {errors._html_code_spans(explanation.todo)}</p>")
-    return _status("refused", f"✗ {explanation.title}", "".join(rows))
-
-
-# --- enrolment ------------------------------------------------------------------------------
-
-
-class EnrolmentWidget(widgets.VBox):
-    """Link an authenticator app: QR code, the secret grouped for typing, then a code to verify.
-
-    The code goes to ``on_verify(code)``, the notebook's function that calls
-    VerifySoftwareToken. ``result`` and ``done`` mirror the inner :class:`CodeEntry`.
-
-    :param secret: the ``SecretCode`` AssociateSoftwareToken returned (Base32).
-    :param account_name: the account label the app shows, usually the user name.
-    :param issuer: the issuer label the app shows.
-    :param on_verify: ``on_verify(code) -> response``, raising ``ClientError`` on a wrong code.
-    :param session: the MFA_SETUP ``Session`` when enrolling during sign-in, else None.
-    """
-
-    def __init__(
-        self,
-        secret: str,
-        account_name: str,
-        issuer: str,
-        on_verify: Submit,
-        *,
-        session: str | None = None,
-        session_started_at: float | None = None,
-        session_validity_s: float = DEFAULT_SESSION_VALIDITY_S,
-        on_restart: Callable[[], Response | None] | None = None,
-        offer_demo: bool = False,
-        clock: Clock = time.time,
-    ):
-        self.secret = secret
-        self.account_name = account_name
-        self.issuer = issuer
-        self.heading = widgets.HTML(
-            '<p class="ct-heading">Set up your authenticator app</p>'
-            '<p class="ct-sub">Any TOTP app works: Google Authenticator, Microsoft '
-            "Authenticator, 1Password, Authy, or a password manager.</p>"
-        )
-        # The card (QR code, grouped secret, issuer, account) is totp's; revealed because this
-        # widget is the learner's live path, never a headless run's committed output.
-        self.card = widgets.HTML(
-            totp.EnrolmentCard(secret, account_name, issuer, reveal=True)._repr_html_()
-        )
-        self.entry = CodeEntry(
-            on_verify,
-            session=session,
-            session_started_at=session_started_at,
-            session_validity_s=session_validity_s,
-            on_restart=on_restart,
-            demo_secret=secret if offer_demo else None,
-            account_name=account_name,
-            label="Verify the app's code",
-            hint="Cognito checks it with VerifySoftwareToken. Press Enter to send.",
-            clock=clock,
-            with_style=False,
-        )
-        # Nested cards: the inner form keeps its look without a second border.
-        self.entry.remove_class("ct-card")
-        super().__init__(children=[_css(), self.heading, self.card, self.entry])
-        self.add_class("ct-card")
-        self.add_class("ct-enrolment")
-
-    @property
-    def result(self) -> Response | None:
-        return self.entry.result
-
-    @property
-    def done(self) -> threading.Event:
-        return self.entry.done
-
-    @property
-    def running(self) -> bool:
-        return self.entry.running
-
-    def start(self) -> None:
-        self.entry.start()
-
-    def stop_waiting(self, message: str) -> None:
-        self.entry.stop_waiting(message)
-
-    def close(self) -> None:
-        self.entry.close()
-        super().close()
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        self.start()
-        return super()._repr_mimebundle_(**kwargs)
 
 
 # --- waiting in a cell (Run All) ------------------------------------------------------------
@@ -1108,6 +426,8 @@ async def ask_for_code(
         _show_headless(response)
         return response
     _require_kernel()
+    from cognito_tutorial.forms import CodeEntry
+
     entry = CodeEntry(
         on_submit,
         session=session,
@@ -1149,6 +469,8 @@ async def enrol_authenticator(
         _show_headless(response)
         return response
     _require_kernel()
+    from cognito_tutorial.forms import EnrolmentWidget
+
     widget = EnrolmentWidget(
         secret,
         account_name,
@@ -1165,7 +487,7 @@ async def enrol_authenticator(
     return await wait_for_answer(widget, timeout_s=timeout_s)
 
 
-def _display(widget: widgets.Widget) -> None:
+def _display(widget: Any) -> None:
     from IPython.display import display as ipython_display
 
     ipython_display(widget)

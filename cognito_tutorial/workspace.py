@@ -122,15 +122,18 @@ def setup(cognito: Any, *, mfa: str = "ON", quiet: bool = False) -> Workspace:
     target = describe_target(cognito)
     say = (lambda _message: None) if quiet else print
     workspace = load(cognito) or Workspace(target.backend, target.region)
-    if workspace.pool_id and not _pool_exists(cognito, workspace.pool_id):
+    pool = _describe_pool(cognito, workspace.pool_id) if workspace.pool_id else None
+    if workspace.pool_id and pool is None:
         say(f"The recorded pool {workspace.pool_id} no longer exists; creating a new one.")
         workspace = Workspace(target.backend, target.region)
     if not workspace.pool_id:
         create_pool(cognito, workspace)
         say(f"Created user pool {workspace.pool_name} ({workspace.pool_id}).")
-    _set_mfa(cognito, workspace.pool_id, mfa)
+    if (pool or {}).get("MfaConfiguration", "OFF") != mfa:
+        _set_mfa(cognito, workspace.pool_id, mfa)
+    existing = _client_ids(cognito, workspace.pool_id) if pool else set()
     for role in CLIENTS:
-        if not _client_exists(cognito, workspace, role):
+        if getattr(workspace, _client_attr(role)) not in existing:
             create_client(cognito, workspace, role)
             say(f"Created app client {CLIENTS[role]['ClientName']}.")
     if not _user_exists(cognito, workspace):
@@ -223,12 +226,16 @@ def _previous_code(secret: str) -> str:
 # --- the parts ---------------------------------------------------------------------------
 
 
-def _pool_exists(cognito: Any, pool_id: str) -> bool:
+def _describe_pool(cognito: Any, pool_id: str) -> dict[str, Any] | None:
+    """DescribeUserPool's pool, or None when it no longer exists."""
     try:
-        cognito.describe_user_pool(UserPoolId=pool_id)
-        return True
+        return cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"]
     except cognito.exceptions.ResourceNotFoundException:
-        return False
+        return None
+
+
+def _pool_exists(cognito: Any, pool_id: str) -> bool:
+    return _describe_pool(cognito, pool_id) is not None
 
 
 def create_pool(
@@ -255,15 +262,10 @@ def _client_attr(role: str) -> str:
     return f"{role}_client_id"
 
 
-def _client_exists(cognito: Any, workspace: Workspace, role: str) -> bool:
-    client_id = getattr(workspace, _client_attr(role))
-    if not client_id:
-        return False
-    try:
-        cognito.describe_user_pool_client(UserPoolId=workspace.pool_id, ClientId=client_id)
-        return True
-    except cognito.exceptions.ResourceNotFoundException:
-        return False
+def _client_ids(cognito: Any, pool_id: str) -> set[str]:
+    """The ids of the pool's app clients (the tutorial's pool has three)."""
+    listed = cognito.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)
+    return {client["ClientId"] for client in listed["UserPoolClients"]}
 
 
 def create_client(cognito: Any, workspace: Workspace, role: str) -> None:

@@ -6,6 +6,10 @@ after each notebook's ``parameters`` cell. nbval cannot inject parameters, so th
 gets the same effect from an IPython start-up file: after a cell leaves ``interactive = True``
 in the kernel (only the parameters cell does), it is set to False. The notebooks themselves keep
 the learner's default, ``interactive = True``, and need no code of their own for this.
+
+As in ``python -m cognito_tutorial run``, the sandbox and the kernels share the headless
+virtual clock (``cognito_tutorial.headless_clock``): the cells that wait for the next TOTP code
+run, and take no time.
 """
 
 from __future__ import annotations
@@ -20,13 +24,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cognito_tutorial import runner
+from cognito_tutorial import headless_clock, runner
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
 SANITIZE = ROOT / "tests" / "nbval_sanitize.cfg"  # the one file for volatile values
 NOTEBOOKS = runner.find_notebooks(NOTEBOOK_DIR)
-NBVAL_TIMEOUT_S = 540  # every notebook, in order; TOTP waits make up most of it
+NBVAL_TIMEOUT_S = 300  # every notebook, in order: about 15 s here
 
 HEADLESS_STARTUP = '''\
 """nbval's stand-in for papermill's injected parameters: run headless after `parameters`."""
@@ -124,9 +128,9 @@ def test_nbval_a_fresh_headless_run_reproduces_the_committed_outputs(tmp_path):
     """nbval re-runs every committed notebook, in order, against a fresh sandbox."""
     home = tmp_path / "home"
     home.mkdir()
-    startup = tmp_path / "ipython" / "profile_default" / "startup"
-    startup.mkdir(parents=True)
-    (startup / "00-cognito-tutorial-headless.py").write_text(HEADLESS_STARTUP)
+    clock_file = home / "virtual-clock"
+    startup = headless_clock.write_startup_file(tmp_path / "ipython", clock_file).parent
+    (startup / "01-cognito-tutorial-headless.py").write_text(HEADLESS_STARTUP)
     command = [
         sys.executable,
         "-m",
@@ -142,7 +146,7 @@ def test_nbval_a_fresh_headless_run_reproduces_the_committed_outputs(tmp_path):
         "no:cacheprovider",
         "-q",
     ]
-    with runner.fresh_sandbox(home) as url:
+    with runner.fresh_sandbox(home, clock_file=clock_file) as url:
         env = dict(
             os.environ,
             COGNITO_TUTORIAL_ENDPOINT=url,

@@ -118,6 +118,65 @@ def test_in_place_cleans_a_passing_notebook_and_keeps_a_failing_one(tmp_path):
     assert counts == list(range(1, len(counts) + 1))
 
 
+VIRTUAL_CLOCK_CELL = '''\
+import time
+import pyotp
+from cognito_tutorial import connect, workspace
+
+cognito = connect(backend)
+ws = workspace.setup(cognito, mfa="ON", quiet=True)
+app = pyotp.TOTP(workspace.ensure_totp(cognito, ws))
+
+
+def start():
+    return cognito.initiate_auth(
+        ClientId=ws.public_client_id, AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": ws.username, "PASSWORD": ws.password},
+    )["Session"]
+
+
+def answer(session):
+    return cognito.respond_to_auth_challenge(
+        ClientId=ws.public_client_id, ChallengeName="SOFTWARE_TOKEN_MFA", Session=session,
+        ChallengeResponses={"USERNAME": ws.username, "SOFTWARE_TOKEN_MFA_CODE": app.now()},
+    )
+
+
+started = time.monotonic()
+session = start()
+time.sleep(181)  # past the Session's 3 minutes, on the sandbox's clock too
+try:
+    answer(session)
+except cognito.exceptions.NotAuthorizedException as error:
+    print("expired:", error.response["Error"]["Message"])
+signed_in = answer(start())  # the code of the kernel's moved clock is the sandbox's code
+time.sleep(30)
+signed_in_again = answer(start())  # the next code, as after a real wait
+print("signed in twice:", "AuthenticationResult" in signed_in and "AuthenticationResult" in signed_in_again)
+print("real seconds under 10:", time.monotonic() - started < 10)
+'''
+
+
+@pytest.mark.slow
+def test_run_skips_totp_waits_on_a_clock_the_sandbox_shares(tmp_path):
+    """A cell's time.sleep moves the kernel's clock and the sandbox's together, at once."""
+    notebook = new_notebook(metadata={"kernelspec": {**KERNELSPEC, "language": "python"}})
+    parameters = new_code_cell('backend = "local"\ninteractive = True')
+    parameters.metadata["tags"] = ["parameters"]
+    notebook.cells = [parameters, new_code_cell(VIRTUAL_CLOCK_CELL)]
+    nbformat.write(notebook, tmp_path / "00_waits.ipynb")
+
+    result = run_cli("--dir", str(tmp_path), "--out", str(tmp_path / "out"), timeout=120)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "TOTP waits take no time" in result.stdout
+    executed = nbformat.read(tmp_path / "out" / "00_waits.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for o in executed.cells[-1].outputs)
+    assert "expired: Invalid session for the user, session is expired." in printed
+    assert "signed in twice: True" in printed
+    assert "real seconds under 10: True" in printed
+
+
 def test_run_refuses_a_glob_that_matches_nothing(tmp_path):
     result = run_cli("--notebooks", "nothing-like-this-*", "--out", str(tmp_path), timeout=60)
     assert result.returncode == 1

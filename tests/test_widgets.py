@@ -14,7 +14,7 @@ import pyotp
 import pytest
 from botocore.exceptions import ClientError
 
-from cognito_tutorial import widgets
+from cognito_tutorial import forms, widgets
 from cognito_tutorial.errors import TutorialError
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -70,10 +70,10 @@ class SignIn:
         near = {self.app.at(self.clock.now() + d) for d in (-30, 0, 30)}
         return next(c for c in ("000000", "111111", "222222") if c not in near)
 
-    def entry(self, **options) -> widgets.CodeEntry:
+    def entry(self, **options) -> forms.CodeEntry:
         options.setdefault("session", self.challenge["Session"])
         options.setdefault("clock", self.clock.now)
-        return widgets.CodeEntry(self.respond, **options)
+        return forms.CodeEntry(self.respond, **options)
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def signin(make_pool, clock) -> SignIn:
     return SignIn(make_pool(mfa="ON"), clock)
 
 
-def type_code(entry: widgets.CodeEntry, text: str) -> None:
+def type_code(entry: forms.CodeEntry, text: str) -> None:
     """What the browser does on Enter (or on leaving the field) with continuous_update=False."""
     entry.code.value = text
 
@@ -247,7 +247,7 @@ def test_a_typed_code_needs_a_kernel_to_show_the_form():
 
 
 def test_waiting_ends_when_the_code_is_accepted():
-    entry = widgets.CodeEntry(lambda code: {"Status": "SUCCESS"})
+    entry = forms.CodeEntry(lambda code: {"Status": "SUCCESS"})
 
     async def learner_answers_while_the_cell_waits():
         asyncio.get_running_loop().call_later(0.2, type_code, entry, "123456")
@@ -257,7 +257,7 @@ def test_waiting_ends_when_the_code_is_accepted():
 
 
 def test_waiting_gives_up_after_the_timeout_and_says_so():
-    entry = widgets.CodeEntry(lambda code: {})
+    entry = forms.CodeEntry(lambda code: {})
     with pytest.raises(widgets.NoAnswerError, match="Run it again"):
         asyncio.run(widgets.wait_for_answer(entry, timeout_s=0.2))
     assert entry.state == "closed"
@@ -267,7 +267,7 @@ def test_waiting_gives_up_after_the_timeout_and_says_so():
 
 def test_waiting_ends_when_the_session_runs_out_and_no_restart_is_offered():
     clock = FakeClock()
-    entry = widgets.CodeEntry(lambda code: {}, session="s", session_validity_s=180, clock=clock)
+    entry = forms.CodeEntry(lambda code: {}, session="s", session_validity_s=180, clock=clock)
     clock.advance(200)
     entry.refresh()
     with pytest.raises(TutorialError, match="Run the sign-in cell again"):
@@ -306,7 +306,7 @@ def test_form_is_disabled_while_the_call_is_in_flight(signin):
         seen.append("Checking" in entry.status.value)
         return signin.respond(code)
 
-    entry = widgets.CodeEntry(respond, session="s", clock=signin.clock.now)
+    entry = forms.CodeEntry(respond, session="s", clock=signin.clock.now)
     type_code(entry, signin.code())
     assert seen == [(True, True, "sending"), True]
 
@@ -321,7 +321,7 @@ def test_a_double_click_never_sends_twice(signin):
 
 def test_verify_does_not_answer_the_same_text_again():
     # The click that follows leaving the field finds the text already answered.
-    entry = widgets.CodeEntry(lambda code: {})
+    entry = forms.CodeEntry(lambda code: {})
     type_code(entry, "12 34")
     outcome = entry.last_outcome
     entry.verify_button.click()
@@ -336,14 +336,14 @@ def test_answers_are_not_sent_while_one_is_in_flight():
         assert entry.answer("654321") is None  # a second answer arriving meanwhile
         return {"Status": "SUCCESS"}
 
-    entry = widgets.CodeEntry(respond)
+    entry = forms.CodeEntry(respond)
     type_code(entry, "123456")
     assert calls == ["123456"]
 
 
 def test_verify_with_an_empty_field_asks_for_the_code():
     sent = []
-    entry = widgets.CodeEntry(sent.append)
+    entry = forms.CodeEntry(sent.append)
     entry.verify_button.click()
     assert sent == []
     assert "Type the 6-digit code" in entry.status.value
@@ -351,7 +351,7 @@ def test_verify_with_an_empty_field_asks_for_the_code():
 
 def test_a_malformed_code_is_explained_and_not_sent():
     sent = []
-    entry = widgets.CodeEntry(sent.append)
+    entry = forms.CodeEntry(sent.append)
     type_code(entry, "12 34")
     assert sent == []
     assert "must have exactly 6 digits" in entry.status.value
@@ -394,7 +394,7 @@ def test_a_used_code_says_when_the_next_one_comes(make_pool, clock):
 
 def test_the_countdown_follows_the_clock():
     clock = FakeClock()
-    entry = widgets.CodeEntry(lambda code: {}, session="AYABe" + "x" * 60 + "Qk9x", clock=clock)
+    entry = forms.CodeEntry(lambda code: {}, session="AYABe" + "x" * 60 + "Qk9x", clock=clock)
     assert "3:00 left" in entry.session_view.value
     assert "AYAB…Qk9x" in entry.session_view.value  # which Session, redacted
     assert "x" * 60 not in entry.session_view.value
@@ -431,7 +431,7 @@ def test_a_session_that_runs_out_closes_the_form_before_anything_is_typed(signin
 
 def test_without_a_restart_function_it_says_to_run_the_cell_again():
     clock = FakeClock()
-    entry = widgets.CodeEntry(lambda code: {}, session="s", session_validity_s=180, clock=clock)
+    entry = forms.CodeEntry(lambda code: {}, session="s", session_validity_s=180, clock=clock)
     clock.advance(200)
     entry.refresh()
     assert entry.restart_button.layout.display == "none"
@@ -463,7 +463,7 @@ def test_a_spent_session_without_a_restart_function_says_what_to_do():
             "RespondToAuthChallenge",
         )
 
-    entry = widgets.CodeEntry(respond, session="s", clock=FakeClock())
+    entry = forms.CodeEntry(respond, session="s", clock=FakeClock())
     type_code(entry, "123456")
     assert entry.state == "expired"
     assert "That Session was already used" in entry.status.value
@@ -484,7 +484,7 @@ def test_a_failing_restart_is_explained():
             "InitiateAuth",
         )
 
-    entry = widgets.CodeEntry(lambda code: {}, session="s", on_restart=restart, clock=clock)
+    entry = forms.CodeEntry(lambda code: {}, session="s", on_restart=restart, clock=clock)
     clock.advance(181)
     entry.refresh()
     entry.restart_button.click()
@@ -493,7 +493,7 @@ def test_a_failing_restart_is_explained():
 
 
 def test_stop_waiting_closes_the_form():
-    entry = widgets.CodeEntry(lambda code: {}, session="s", clock=FakeClock())
+    entry = forms.CodeEntry(lambda code: {}, session="s", clock=FakeClock())
     entry.stop_waiting("No code within 10:00.")
     assert entry.state == "closed"
     assert entry.code.disabled
@@ -522,7 +522,7 @@ def test_each_answer_gets_a_fresh_field_from_the_front_end(signin):
 
 def test_demo_authenticator_shows_the_code_and_its_window():
     clock = FakeClock(1_699_999_990.0)  # 10 s into a time step: 20 s left
-    demo = widgets.DemoAuthenticator(SECRET, account_name="demo-user", clock=clock)
+    demo = forms.DemoAuthenticator(SECRET, account_name="demo-user", clock=clock)
     code = pyotp.TOTP(SECRET).at(clock.now)
     assert f"{code[:3]} {code[3:]}" in demo.code_view.value
     assert "New code in 20 s" in demo.countdown.value
@@ -535,8 +535,8 @@ def test_demo_authenticator_shows_the_code_and_its_window():
 
 
 def test_code_entry_offers_the_demo_authenticator_only_when_given_a_secret():
-    assert widgets.CodeEntry(lambda code: {}).demo_button.layout.display == "none"
-    entry = widgets.CodeEntry(lambda code: {}, demo_secret=SECRET, clock=FakeClock())
+    assert forms.CodeEntry(lambda code: {}).demo_button.layout.display == "none"
+    entry = forms.CodeEntry(lambda code: {}, demo_secret=SECRET, clock=FakeClock())
     assert entry.demo_button.layout.display is None
     try:
         entry.demo_button.click()
@@ -554,7 +554,7 @@ def _countdown_threads() -> list[threading.Thread]:
 
 
 def test_live_countdowns_start_when_shown_and_stop_when_closed():
-    entry = widgets.CodeEntry(lambda code: {}, session="s", demo_secret=SECRET)
+    entry = forms.CodeEntry(lambda code: {}, session="s", demo_secret=SECRET)
     entry._repr_mimebundle_()  # what displaying it does
     entry.toggle_demo()
     assert entry.running and len(_countdown_threads()) == 2
@@ -564,7 +564,7 @@ def test_live_countdowns_start_when_shown_and_stop_when_closed():
 
 
 def test_the_countdown_thread_stops_by_itself_when_answered():
-    entry = widgets.CodeEntry(lambda code: {"Status": "SUCCESS"}, session="s")
+    entry = forms.CodeEntry(lambda code: {"Status": "SUCCESS"}, session="s")
     entry.start()
     assert entry.running
     type_code(entry, "123456")
@@ -576,7 +576,7 @@ def test_the_countdown_thread_stops_by_itself_when_answered():
 
 def test_the_countdown_thread_ticks_in_real_time():
     clock = FakeClock()
-    entry = widgets.CodeEntry(lambda code: {}, session="s", clock=clock)
+    entry = forms.CodeEntry(lambda code: {}, session="s", clock=clock)
     entry.start()
     try:
         clock.advance(181)
@@ -593,7 +593,7 @@ def test_the_countdown_thread_ticks_in_real_time():
 
 
 def test_enrolment_shows_qr_secret_issuer_and_account():
-    widget = widgets.EnrolmentWidget(SECRET, "demo-user", "cognito-tutorial", lambda code: {})
+    widget = forms.EnrolmentWidget(SECRET, "demo-user", "cognito-tutorial", lambda code: {})
     html = widget.card.value
     assert "<svg" in html
     assert "JBSW Y3DP EHPK 3PXP" in html
@@ -611,7 +611,7 @@ def test_enrolment_verifies_through_the_notebooks_function(make_pool, clock):
     def verify(code):
         return pool.cognito.verify_software_token(Session=associated["Session"], UserCode=code)
 
-    widget = widgets.EnrolmentWidget(
+    widget = forms.EnrolmentWidget(
         secret,
         username,
         "cognito-tutorial",

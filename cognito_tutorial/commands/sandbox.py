@@ -33,6 +33,12 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="stop after this long without requests",
     )
     parser.add_argument(
+        "--clock-file",
+        type=Path,
+        metavar="FILE",
+        help="add the seconds written in FILE to the clock (headless runs skip TOTP waits)",
+    )
+    parser.add_argument(
         "--stop", action="store_true", help="stop this user's background sandbox and exit"
     )
     parser.set_defaults(run=run)
@@ -51,5 +57,6 @@ def run(args: argparse.Namespace) -> int:
         state_path=args.state,
         fresh=args.fresh,
         idle_timeout_s=args.idle_timeout,
+        clock_file=args.clock_file,
     )
     return 0

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+from pathlib import Path
 
 
 class SystemClock:
@@ -27,3 +29,34 @@ class ManualClock:
     def advance(self, seconds: float) -> None:
         with self._lock:
             self._now += seconds
+
+
+class OffsetClock:
+    """Wall-clock time plus the seconds written in a file: the virtual clock of headless runs.
+
+    `python -m cognito_tutorial run` starts its sandbox with ``--clock-file`` and gives the
+    notebooks' kernels the same file (see ``cognito_tutorial.headless_clock``): a cell that
+    sleeps adds its seconds to the file instead of waiting, and the sandbox and the kernel
+    jump forward together.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def now(self) -> float:
+        return time.time() + read_offset(self.path)
+
+
+def read_offset(path: Path) -> float:
+    """The seconds in a clock file; 0 while there is none."""
+    try:
+        return float(path.read_text())
+    except FileNotFoundError:
+        return 0.0
+
+
+def write_offset(path: Path, seconds: float) -> None:
+    """Replace a clock file's offset; readers see the old value or the new one, never half."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(repr(float(seconds)))
+    os.replace(tmp, path)

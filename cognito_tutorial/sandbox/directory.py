@@ -24,6 +24,7 @@ from moto.cognitoidp.models import (
     cognitoidp_backends,
 )
 from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.utils import get_service_model
 
 from .errors import CognitoError, not_authorized
 
@@ -45,6 +46,14 @@ DEFAULT_SESSION_VALIDITY_MINUTES = 3
 
 def _backends() -> dict[str, Any]:
     return cognitoidp_backends[DEFAULT_ACCOUNT_ID]
+
+
+def service_model() -> Any:
+    """Cognito's API model, botocore's copy, as moto loads it to serialise its answers.
+
+    Request validation checks against this same object, so the sandbox parses the model once.
+    """
+    return get_service_model("cognito-idp")
 
 
 def find_pool(pool_id: str) -> Pool:

@@ -57,12 +57,18 @@ def serve(
     state_path: Path | None = None,
     fresh: bool = False,
     idle_timeout_s: float | None = None,
+    clock_file: Path | None = None,
     out: Any = sys.stdout,
 ) -> None:
-    """Serve until Ctrl-C, SIGTERM or the idle timeout; print the endpoint once it listens."""
+    """Serve until Ctrl-C, SIGTERM or the idle timeout; print the endpoint once it listens.
+
+    :param clock_file: run on wall-clock time plus the seconds in this file (headless runs'
+        virtual clock; see `clock.OffsetClock`).
+    """
     from werkzeug.serving import make_server
 
     from .app import SandboxApp
+    from .clock import OffsetClock
 
     if host not in (LOOPBACK, "localhost", "::1"):
         print(
@@ -71,7 +77,7 @@ def serve(
             file=sys.stderr,
         )
     path = None if fresh else (state_path or default_state_path())
-    app = SandboxApp(state_path=path)
+    app = SandboxApp(state_path=path, clock=OffsetClock(clock_file) if clock_file else None)
     server = make_server(host, port, app, threaded=True, request_handler=_quiet_handler())
     url = f"http://{LOOPBACK if host in ('0.0.0.0', '') else host}:{server.server_port}"
     record = runtime_file() if not fresh else None

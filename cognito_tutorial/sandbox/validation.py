@@ -12,9 +12,9 @@ import re
 from functools import cache
 from typing import Any
 
-import botocore.session
 from botocore.model import OperationModel, Shape
 
+from . import directory
 from .errors import CognitoError, invalid_parameter
 
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
@@ -34,19 +34,14 @@ _JSON_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
-@cache
-def _service_model():
-    return botocore.session.get_session().get_service_model("cognito-idp")
-
-
 def operation_model(target: str | None) -> OperationModel:
     """The operation named by an `X-Amz-Target` header, or UnknownOperationException."""
     if not target or not target.startswith(TARGET_PREFIX):
         raise CognitoError("UnknownOperationException", "Missing or unknown X-Amz-Target header.")
     name = target[len(TARGET_PREFIX) :]
-    if name not in _service_model().operation_names:
+    if name not in directory.service_model().operation_names:
         raise CognitoError("UnknownOperationException", f"Unknown operation {name}.")
-    return _service_model().operation_model(name)
+    return directory.service_model().operation_model(name)
 
 
 def validate(operation: OperationModel, params: Any) -> None:
