@@ -17,7 +17,7 @@ from cognito_tutorial.sandbox.clock import OffsetClock, read_offset, write_offse
 
 
 def run_python(code: str, clock_file: Path) -> subprocess.CompletedProcess:
-    script = "from pathlib import Path\nCLOCK = Path(%r)\n" % str(clock_file)
+    script = f"from pathlib import Path\nCLOCK = Path({str(clock_file)!r})\n"
     return subprocess.run(
         [sys.executable, "-c", script + textwrap.dedent(code)],
         capture_output=True,
