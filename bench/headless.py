@@ -24,7 +24,7 @@ import nbformat
 from cognito_tutorial.runner import default_notebook_dir, find_notebooks, run_notebooks
 
 SLOWEST_CELLS = 8
-ROUNDS = 3
+ROUNDS = 5
 
 
 def floor_notebooks(folder: Path, count: int, like: Path) -> list[Path]:
