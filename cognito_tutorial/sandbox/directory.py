@@ -12,10 +12,12 @@ from __future__ import annotations
 import copyreg
 import json
 import re
+import types
 from base64 import urlsafe_b64decode
 from typing import Any
 
 from joserfc.jwk import RSAKey
+from moto.cognitoidp import models as _moto_models
 from moto.cognitoidp.exceptions import UserNotFoundError
 from moto.cognitoidp.models import (
     CognitoIdpUser,
@@ -281,6 +283,31 @@ def _reduce_rsa_key(key: RSAKey) -> tuple[Any, tuple[dict[str, Any]]]:
 
 # moto keeps each pool's signing key as a joserfc key, which does not pickle by itself.
 copyreg.pickle(RSAKey, _reduce_rsa_key)
+
+
+class _OneImportOfTheSharedKey:
+    """Stands in for joserfc's ``jwk`` module inside ``moto.cognitoidp.models``.
+
+    For every new pool moto imports the same published private key, from a file without its
+    primes: about 80 ms of arithmetic a pool (most of CreateUserPool, and of a workshop's
+    provisioning). This imports it once and hands every pool that one key object; moto only
+    signs with it, and every pool shares moto's key anyway (docs/sandbox.md). Pickled state
+    then holds the key once, too.
+    """
+
+    def __init__(self) -> None:
+        self._imported: dict[str, RSAKey] = {}
+
+    def import_key(self, value: Any, *args: Any, **kwargs: Any) -> RSAKey:
+        if args or kwargs or not isinstance(value, dict):
+            return RSAKey.import_key(value, *args, **kwargs)
+        fingerprint = json.dumps(value, sort_keys=True)
+        if fingerprint not in self._imported:
+            self._imported[fingerprint] = RSAKey.import_key(value)
+        return self._imported[fingerprint]
+
+
+_moto_models.jwk = types.SimpleNamespace(RSAKey=_OneImportOfTheSharedKey())
 
 
 def snapshot() -> dict[str, Any]:
