@@ -27,6 +27,7 @@ from moto.cognitoidp.models import (
 )
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.utils import get_service_model
+from moto.utilities.utils import load_resource
 
 from .errors import CognitoError, not_authorized
 
@@ -44,6 +45,7 @@ LEGACY_FLOW_NAMES = {
     "CUSTOM_AUTH_FLOW_ONLY": "ALLOW_CUSTOM_AUTH",
 }
 DEFAULT_SESSION_VALIDITY_MINUTES = 3
+MOTO_SIGNING_KEY = "cognitoidp/resources/jwks-private.json"  # every pool's, as moto loads it
 
 
 def _backends() -> dict[str, Any]:
@@ -56,6 +58,12 @@ def service_model() -> Any:
     Request validation checks against this same object, so the sandbox parses the model once.
     """
     return get_service_model("cognito-idp")
+
+
+def prepare() -> None:
+    """Load now what the first requests would otherwise wait for: the API model and the key."""
+    service_model()
+    _moto_models.jwk.RSAKey.import_key(load_resource(MOTO_SIGNING_KEY))
 
 
 def find_pool(pool_id: str) -> Pool:

@@ -67,6 +67,7 @@ def serve(
     """
     from werkzeug.serving import make_server
 
+    from . import directory
     from .app import SandboxApp
     from .clock import OffsetClock
 
@@ -95,6 +96,8 @@ def serve(
             target=_stop_when_idle, args=(app, server, idle_timeout_s), daemon=True
         ).start()
     print(f"Cognito sandbox listening on {url} ({app.load_note})", file=out, flush=True)
+    # While the learner reads the first cells: a first request need not load these itself.
+    threading.Thread(target=directory.prepare, name="prepare", daemon=True).start()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
