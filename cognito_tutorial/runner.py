@@ -207,7 +207,13 @@ def describe_failure(error: BaseException, notebook: Any | None) -> str:
     from papermill.exceptions import PapermillExecutionError
 
     if not isinstance(error, PapermillExecutionError):
-        return f"{type(error).__name__}: {error}".strip()
+        # A timeout or a dead kernel. nbclient's timeout message previews the cell between
+        # dashed lines; its first line is enough to find the cell.
+        text = str(error).strip()
+        first_line = text.splitlines()[0] if text else ""
+        preview = re.search(r"^-{3,}\n(.+)$", text, re.MULTILINE)
+        where = f" (the cell starting {preview.group(1).strip()!r})" if preview else ""
+        return f"{type(error).__name__}: {first_line}{where}"
     index = error.cell_index
     if notebook is not None:
         # cell_index counts the cells as executed: with the injected cell, before papermill
@@ -238,7 +244,12 @@ def run_notebook(
 ) -> NotebookResult:
     """Execute one notebook with papermill and say how it went (never raises for a cell error).
 
-    :param output: where papermill writes the executed notebook (also when a cell fails).
+    papermill writes the executed notebook once, at the end, not after every cell (rewriting
+    a 60-cell notebook twice a cell cost more than its cells), and the kernel is killed as soon
+    as the last cell is done (ipykernel 7 sometimes takes 3.5 s to exit when asked).
+
+    :param output: where papermill writes the executed notebook (also when a cell fails; not
+        when a cell times out or the kernel dies, which the failure line names instead).
     :param log: file that receives the kernel's own stderr.
     """
     import nbformat

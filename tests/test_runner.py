@@ -15,6 +15,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from nbclient.exceptions import CellTimeoutError
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from papermill.exceptions import PapermillExecutionError
 
@@ -208,6 +209,15 @@ def test_find_notebooks_keeps_reading_order_and_filters_by_name(tmp_path):
     assert [p.name for p in filtered] == ["00_a.ipynb", "02_b.ipynb", "99_x.ipynb"]
     with pytest.raises(TutorialError, match="No notebooks"):
         runner.find_notebooks(tmp_path, ["5*"])
+
+
+def test_describe_failure_of_a_timeout_is_one_line_naming_the_cell():
+    cell = new_code_cell("while True:\n    pass")
+    error = CellTimeoutError.error_from_timeout_and_cell("Cell execution timed out", 300, cell)
+    assert runner.describe_failure(error, None) == (
+        "CellTimeoutError: A cell timed out while it was being executed, after 300 seconds. "
+        "(the cell starting 'while True:')"
+    )
 
 
 def test_describe_failure_counts_cells_of_the_source_notebook():
