@@ -153,7 +153,7 @@ def cleanup(cognito: Any, *, quiet: bool = False) -> list[str]:
     """
     workspace = load(cognito)
     deleted = []
-    if workspace and workspace.pool_id and _pool_exists(cognito, workspace.pool_id):
+    if workspace and workspace.pool_id and _describe_pool(cognito, workspace.pool_id):
         cognito.delete_user_pool(UserPoolId=workspace.pool_id)
         deleted.append(workspace.pool_id)
         if not quiet:
@@ -232,10 +232,6 @@ def _describe_pool(cognito: Any, pool_id: str) -> dict[str, Any] | None:
         return cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"]
     except cognito.exceptions.ResourceNotFoundException:
         return None
-
-
-def _pool_exists(cognito: Any, pool_id: str) -> bool:
-    return _describe_pool(cognito, pool_id) is not None
 
 
 def create_pool(

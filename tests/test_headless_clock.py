@@ -16,20 +16,24 @@ from cognito_tutorial import headless_clock
 from cognito_tutorial.sandbox.clock import OffsetClock, read_offset, write_offset
 
 
-def run_python(code: str, clock_file: Path) -> subprocess.CompletedProcess:
+def passes_in_a_new_python(code: str, clock_file: Path) -> None:
+    """Run ``code`` (given ``CLOCK``, the clock file's path) in a fresh interpreter: it must
+    exit cleanly having printed exactly "ok"."""
     script = f"from pathlib import Path\nCLOCK = Path({str(clock_file)!r})\n"
-    return subprocess.run(
+    result = subprocess.run(
         [sys.executable, "-c", script + textwrap.dedent(code)],
         capture_output=True,
         text=True,
         timeout=60,
     )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
 
 
 def test_sleep_moves_the_clock_file_and_the_wall_clock_without_waiting(tmp_path):
     clock_file = tmp_path / "virtual-clock"
     write_offset(clock_file, 100)
-    result = run_python(
+    passes_in_a_new_python(
         """
         import datetime, time
         import pyotp
@@ -54,13 +58,11 @@ def test_sleep_moves_the_clock_file_and_the_wall_clock_without_waiting(tmp_path)
         """,
         clock_file,
     )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "ok"
 
 
 def test_other_threads_sleep_for_real_and_leave_the_clock_alone(tmp_path):
     clock_file = tmp_path / "virtual-clock"
-    result = run_python(
+    passes_in_a_new_python(
         """
         import threading, time
         from cognito_tutorial import headless_clock
@@ -76,8 +78,6 @@ def test_other_threads_sleep_for_real_and_leave_the_clock_alone(tmp_path):
         """,
         clock_file,
     )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "ok"
 
 
 def test_the_sandbox_clock_reads_the_same_file(tmp_path):
@@ -93,7 +93,7 @@ def test_the_startup_file_installs_the_clock_and_leaves_no_names(tmp_path):
     clock_file = tmp_path / "virtual-clock"
     write_offset(clock_file, 60)
     startup = headless_clock.write_startup_file(tmp_path / "ipython", clock_file)
-    result = run_python(
+    passes_in_a_new_python(
         f"""
         import time
         before = time.time()
@@ -105,5 +105,3 @@ def test_the_startup_file_installs_the_clock_and_leaves_no_names(tmp_path):
         """,
         clock_file,
     )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "ok"

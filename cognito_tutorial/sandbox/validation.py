@@ -39,9 +39,10 @@ def operation_model(target: str | None) -> OperationModel:
     if not target or not target.startswith(TARGET_PREFIX):
         raise CognitoError("UnknownOperationException", "Missing or unknown X-Amz-Target header.")
     name = target[len(TARGET_PREFIX) :]
-    if name not in directory.service_model().operation_names:
+    model = directory.service_model()
+    if name not in model.operation_names:
         raise CognitoError("UnknownOperationException", f"Unknown operation {name}.")
-    return directory.service_model().operation_model(name)
+    return model.operation_model(name)
 
 
 def validate(operation: OperationModel, params: Any) -> None:
