@@ -1,6 +1,6 @@
 """The servers the benchmarks measure, each in its own process on 127.0.0.1.
 
-`sandbox("--fresh")` or `sandbox("--state", path)`: `python -m cognito_tutorial sandbox`.
+`sandbox("--fresh")` or `sandbox("--state", path)`: a sandbox process, through `sandbox.spawn`.
 `plain_moto()`: moto's own server with TOTP checks on, the baseline the sandbox is compared to.
 Each is a context manager that stops its process on the way out, whatever happened.
 """
@@ -12,6 +12,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -45,27 +46,27 @@ class Server:
                 self.kill()
 
 
-def start_sandbox(*args: str) -> Server:
-    """Launch the sandbox; return once it printed its URL (it listens from then on).
+def start_sandbox(*args: str) -> Any:
+    """Launch the sandbox with `--fresh` or `--state FILE` (through the one spawn function);
+    return once it is ready. It has `.url`, `.stop()` and `.kill()`, like `Server`.
 
-    With `--state FILE`, the sandbox's home (its runtime record) is FILE's folder, so a
+    With `--state FILE`, the sandbox's home (log, credentials) is FILE's folder, so a
     benchmark never touches the developer's own sandbox."""
-    env = dict(os.environ)
-    if "--state" in args:
-        env["COGNITO_TUTORIAL_HOME"] = str(Path(args[args.index("--state") + 1]).parent)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cognito_tutorial", "sandbox", "--port", "0", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
-    line = process.stdout.readline()
-    if "listening on " not in line:
-        process.kill()
-        raise RuntimeError(f"the sandbox did not start: {line!r}")
-    return Server(line.split("listening on ", 1)[1].split()[0], process)
+    from cognito_tutorial.sandbox import spawn
+
+    if args == ("--fresh",):
+        home = Path(tempfile.mkdtemp(prefix="bench-sandbox-"))
+        return spawn(fresh=True, log_path=home / "sandbox.log", env=_home_env(home))
+    if len(args) == 2 and args[0] == "--state":
+        state = Path(args[1])
+        return spawn(
+            state_path=state, log_path=state.parent / "sandbox.log", env=_home_env(state.parent)
+        )
+    raise ValueError(f"start_sandbox takes --fresh or --state FILE, not {args}")
+
+
+def _home_env(home: Path) -> dict[str, str]:
+    return dict(os.environ, COGNITO_TUTORIAL_HOME=str(home))
 
 
 def free_port() -> int:

@@ -22,6 +22,13 @@ class Target:
     region: str
     endpoint_url: str | None
     account: str | None
+    sandbox_state: str | None = None  # the state file of the user's own sandbox, if that
+
+    def sandbox_description(self) -> str:
+        """Which sandbox this is, for instructor commands that must not act on the wrong one."""
+        if self.sandbox_state:
+            return f"this user's sandbox at {self.endpoint_url} (state file {self.sandbox_state})"
+        return f"the sandbox at {self.endpoint_url} (the endpoint given, not this user's own)"
 
     def __str__(self) -> str:
         if self.backend == LOCAL:
@@ -61,7 +68,11 @@ def connect(backend: str | None = None, region: str | None = None, *, quiet: boo
     if chosen == LOCAL:
         import botocore.session
 
-        url = os.environ.get("COGNITO_TUTORIAL_ENDPOINT") or _local_sandbox_url()
+        url = os.environ.get("COGNITO_TUTORIAL_ENDPOINT")
+        state = None
+        if not url:
+            running = _own_sandbox()
+            url, state = running.url, str(running.state_path)
         # The client boto3.client("cognito-idp", ...) returns, made by botocore directly: the
         # sandbox needs no credential chain, and a kernel is spared boto3's S3 transfer
         # machinery (a third of connect()'s time in a fresh kernel).
@@ -74,7 +85,7 @@ def connect(backend: str | None = None, region: str | None = None, *, quiet: boo
             aws_secret_access_key="sandbox",
             config=Config(retries={"max_attempts": 1}, connect_timeout=3, read_timeout=30),
         )
-        target = Target(LOCAL, SANDBOX_REGION, url, None)
+        target = Target(LOCAL, SANDBOX_REGION, url, None, state)
     else:
         import boto3
 
@@ -100,12 +111,12 @@ def describe_target(client: Any) -> Target:
     return client.meta.tutorial_target
 
 
-def _local_sandbox_url() -> str:
-    from .sandbox import server
+def _own_sandbox() -> Any:
+    from . import sandbox
 
     try:
-        return server.ensure_running()
-    except server.SandboxError as error:
+        return sandbox.ensure_running()
+    except sandbox.SandboxError as error:
         from .errors import TutorialError
 
         raise TutorialError(str(error)) from error

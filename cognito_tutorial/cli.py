@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as error:  # one line for the user, not a traceback
         from cognito_tutorial.errors import TutorialError
-        from cognito_tutorial.sandbox.server import SandboxError
+        from cognito_tutorial.sandbox import SandboxError
 
         if isinstance(error, TutorialError | SandboxError | OSError):
             print(f"error: {error}", file=sys.stderr)

@@ -418,7 +418,7 @@ def check_sandbox(cognito: Any, *, now: Callable[[], float] = time.time) -> list
     from .backend import describe_target
 
     target = describe_target(cognito)
-    rows = [Check("Sandbox", OK, f"answering at {target.endpoint_url}")]
+    rows = [Check("Sandbox", OK, f"answering: {target.sandbox_description()}")]
     started = time.monotonic()
     try:
         steps = mfa_sign_in_drill(cognito, now=now)

@@ -124,7 +124,7 @@ def connect_to(
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
     from .backend import connect
-    from .sandbox.server import is_answering
+    from .sandbox import is_answering
 
     chosen = choose_backend(backend)
     if chosen == AWS and endpoint:

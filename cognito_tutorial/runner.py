@@ -21,7 +21,6 @@ import contextlib
 import fnmatch
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,7 +34,6 @@ from cognito_tutorial.errors import TutorialError
 
 NOTEBOOK_NAME = re.compile(r"^\d\d_.+\.ipynb$")
 SANDBOX_START_TIMEOUT_S = 30.0
-SANDBOX_STOP_TIMEOUT_S = 10.0
 SANDBOX_IDLE_TIMEOUT_S = 900
 CELL_TIMEOUT_S = 300
 """Per cell. Headless cells never wait for a person; the longest wait is one TOTP step."""
@@ -96,61 +94,37 @@ def find_notebooks(directory: Path, patterns: Sequence[str] = ()) -> list[Path]:
 def fresh_sandbox(
     home: Path, *, clock_file: Path | None = None, timeout_s: float = SANDBOX_START_TIMEOUT_S
 ) -> Iterator[str]:
-    """Start ``python -m cognito_tutorial sandbox --fresh --port 0``; yield its URL; stop it.
+    """Start a sandbox that keeps nothing on disk; yield its URL; stop it.
 
-    The sandbox keeps nothing on disk. Its output goes to ``home/sandbox-run.log``, which the
-    error names if it does not start. It is stopped on the way out, whatever happened.
+    Its home (credentials, log) is `home`; its output goes to ``home/sandbox-run.log``, which
+    the error names if it does not start. It is stopped on the way out, whatever happened.
 
     :param clock_file: the virtual clock's file (``--clock-file``; see ``headless_clock``).
     """
-    log_path = home / "sandbox-run.log"
-    command = [sys.executable, "-m", "cognito_tutorial", "sandbox", "--fresh", "--port", "0"]
-    if clock_file is not None:
-        command += ["--clock-file", str(clock_file)]
-    # A safety net: if this process is killed before it can stop the sandbox, it stops itself.
-    command += ["--idle-timeout", str(SANDBOX_IDLE_TIMEOUT_S)]
-    env = dict(os.environ, COGNITO_TUTORIAL_HOME=str(home), PYTHONUNBUFFERED="1")
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
+    from .sandbox import SandboxError, spawn
+
+    try:
+        sandbox = spawn(
+            fresh=True,
+            clock_file=clock_file,
+            # A safety net: if this process is killed before it can stop the sandbox, it
+            # stops itself.
+            idle_timeout_s=SANDBOX_IDLE_TIMEOUT_S,
+            log_path=home / "sandbox-run.log",
+            env=dict(os.environ, COGNITO_TUTORIAL_HOME=str(home)),
+            timeout_s=timeout_s,
         )
+    except SandboxError as error:
+        raise TutorialError(
+            "The local sandbox did not start.",
+            str(error),
+            "Run `python -m cognito_tutorial sandbox --fresh` to see the error.",
+            way_on="fix_setup",
+        ) from error
     try:
-        yield _wait_for_url(process, log_path, timeout_s)
+        yield sandbox.url
     finally:
-        _stop(process)
-
-
-def _wait_for_url(process: subprocess.Popen, log_path: Path, timeout_s: float) -> str:
-    """The URL on the sandbox's first line of output, once it has printed it."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        first_line = log_path.read_text(errors="replace").partition("\n")
-        if first_line[1]:
-            match = re.search(r"https?://\S+", first_line[0])
-            if match:
-                return match.group(0)
-            break
-        if process.poll() is not None:
-            break
-        time.sleep(0.05)
-    _stop(process)
-    raise TutorialError(
-        "The local sandbox did not start.",
-        f"Its output is in {log_path}.",
-        "Run `python -m cognito_tutorial sandbox --fresh` to see the error.",
-        way_on="fix_setup",
-    )
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=SANDBOX_STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        sandbox.stop()
 
 
 @contextlib.contextmanager

@@ -7,9 +7,6 @@ its clock; tests that need the separate process start `python -m cognito_tutoria
 from __future__ import annotations
 
 import os
-import re
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -18,6 +15,7 @@ import pytest
 from botocore.stub import Stubber
 from support import ALL_FLOWS, AWS_ACCOUNT, FakeSession, PoolUnderTest, client_for
 
+from cognito_tutorial.sandbox import spawn
 from cognito_tutorial.sandbox.clock import ManualClock
 from cognito_tutorial.sandbox.server import ThreadedSandbox, serve_in_thread
 
@@ -99,19 +97,12 @@ def make_pool(cognito):
 
 
 @pytest.fixture(scope="module")
-def sandbox_process() -> str:
-    """`python -m cognito_tutorial sandbox --fresh` as its own process, on the real clock,
-    shared by one test module; its URL."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cognito_tutorial", "sandbox", "--fresh", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = re.search(r"http://127\.0\.0\.1:\d+", process.stdout.readline()).group(0)
-    yield url
-    process.terminate()
-    process.communicate(timeout=10)
+def sandbox_process(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A sandbox process keeping nothing on disk, on the real clock, shared by one test
+    module; its URL."""
+    running = spawn(fresh=True, log_path=tmp_path_factory.mktemp("sandbox") / "sandbox.log")
+    yield running.url
+    running.stop()
 
 
 @pytest.fixture

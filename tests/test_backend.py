@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from botocore.stub import Stubber
 
-from cognito_tutorial import backend, connect
+from cognito_tutorial import backend, connect, sandbox
 from cognito_tutorial.errors import TutorialError
-from cognito_tutorial.sandbox import server
 
 
 def test_local_is_the_default_and_reuses_a_given_endpoint(monkeypatch, sandbox_url, capsys):
@@ -30,7 +29,7 @@ def test_local_starts_a_background_sandbox_once_and_reuses_it(monkeypatch, tmp_p
         names = [p["Name"] for p in second.list_user_pools(MaxResults=10)["UserPools"]]
         assert names == ["shared"]
     finally:
-        assert server.stop()
+        assert sandbox.stop()
 
 
 def test_aws_is_only_used_when_chosen(monkeypatch, sandbox_url):

@@ -14,9 +14,8 @@ import pytest
 from botocore import xform_name
 from botocore.stub import Stubber
 
-from cognito_tutorial import cli, connect, preflight
+from cognito_tutorial import cli, connect, preflight, sandbox
 from cognito_tutorial.preflight import FAIL, INFO, OK, WARN
-from cognito_tutorial.sandbox import server
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -61,9 +60,11 @@ def test_check_starts_the_learners_own_sandbox_when_none_runs(monkeypatch, tmp_p
         out = capsys.readouterr().out
         assert rows(out)["Sandbox"] == "OK"
         assert rows(out)["MFA sign-in"] == "OK"
-        assert server.find() in out
+        running = sandbox.find()
+        assert running.url in out
+        assert f"state file {running.state_path}" in " ".join(out.split())  # which sandbox
     finally:
-        assert server.stop(), "check should have left the learner's sandbox running"
+        assert sandbox.stop(), "check should have left the learner's sandbox running"
 
 
 def test_check_fails_with_exit_1_when_no_sandbox_answers(capsys):

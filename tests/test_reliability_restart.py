@@ -1,13 +1,12 @@
 """A killed background sandbox: what the next notebook call says, and how one call recovers.
 
-`connect()` starts a per-user background sandbox (server.ensure_running). When that process is
+`connect()` starts a per-user background sandbox (sandbox.ensure_running). When that process is
 killed, the notebook's client points at a dead port; `connect()` again starts a new sandbox on
 the same port when it is free, so the old client works again, with the state from disk.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -18,9 +17,8 @@ import pytest
 from botocore.exceptions import EndpointConnectionError
 from support import PoolUnderTest
 
-from cognito_tutorial import connect
+from cognito_tutorial import connect, sandbox
 from cognito_tutorial.errors import explain
-from cognito_tutorial.sandbox import server
 from cognito_tutorial.sandbox.clock import SystemClock
 
 
@@ -29,18 +27,18 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh COGNITO_TUTORIAL_HOME; whatever sandbox it records is stopped afterwards."""
     monkeypatch.setenv("COGNITO_TUTORIAL_HOME", str(tmp_path))
     yield tmp_path
-    server.stop()
+    sandbox.stop()
 
 
-def kill_background_sandbox(home: Path) -> str:
-    """SIGKILL the recorded sandbox (no clean-up runs); its URL once it no longer answers."""
-    record = json.loads((home / "sandbox.json").read_text())
-    os.kill(record["pid"], signal.SIGKILL)
+def kill_background_sandbox() -> str:
+    """SIGKILL this user's sandbox (no clean-up runs); its URL once it no longer answers."""
+    running = sandbox.find()
+    os.kill(running.pid, signal.SIGKILL)
     deadline = time.monotonic() + 10
-    while server.is_answering(record["url"], timeout=0.2):
+    while sandbox.is_answering(running.url, timeout=0.2):
         assert time.monotonic() < deadline, "the killed sandbox still answers"
         time.sleep(0.05)
-    return record["url"]
+    return running.url
 
 
 def mfa_pool(cognito) -> PoolUnderTest:
@@ -60,7 +58,7 @@ def test_killed_sandbox_is_explained_and_one_connect_brings_it_back(home):
     pool = mfa_pool(cognito)
     user = pool.create_user()
     authenticator = pool.enrol_totp(user, SystemClock())
-    url = kill_background_sandbox(home)
+    url = kill_background_sandbox()
 
     with pytest.raises(EndpointConnectionError) as caught:
         pool.sign_in(user)
@@ -91,7 +89,7 @@ def test_killed_sandbox_is_explained_and_one_connect_brings_it_back(home):
 def test_restart_takes_a_new_port_when_the_old_one_is_taken(home):
     first = connect(quiet=True)
     first.create_user_pool(PoolName="kept")
-    url = kill_background_sandbox(home)
+    url = kill_background_sandbox()
     port = int(url.rsplit(":", 1)[1])
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", port))
@@ -105,5 +103,5 @@ def test_restart_takes_a_new_port_when_the_old_one_is_taken(home):
 @pytest.mark.slow
 @pytest.mark.parametrize("record", ["{damaged", '{"url": "http://127.0.0.1:99999", "pid": 0}'])
 def test_a_damaged_runtime_record_does_not_stop_a_start(home, record):
-    (home / "sandbox.json").write_text(record)
+    sandbox.paths.runtime_record(sandbox.paths.default_state_path()).write_text(record)
     assert "UserPools" in connect(quiet=True).list_user_pools(MaxResults=1)

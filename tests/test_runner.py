@@ -21,7 +21,7 @@ from papermill.exceptions import PapermillExecutionError
 
 from cognito_tutorial import runner
 from cognito_tutorial.errors import TutorialError
-from cognito_tutorial.sandbox.server import is_answering
+from cognito_tutorial.sandbox import is_answering
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"

@@ -14,7 +14,7 @@ import pyotp
 import pytest
 from support import PoolUnderTest, client_for
 
-from cognito_tutorial.sandbox import server
+from cognito_tutorial import sandbox
 
 URL_LINE = re.compile(r"http://127\.0\.0\.\d+:(\d+)")
 
@@ -153,17 +153,18 @@ def test_unreadable_state_is_set_aside_not_loaded(processes, tmp_path):
     assert list(tmp_path.glob("state.pickle.unreadable-*"))
 
 
-def test_start_find_stop_api(tmp_path, monkeypatch):
+def test_ensure_running_find_stop_api(tmp_path, monkeypatch):
     monkeypatch.setenv("COGNITO_TUTORIAL_HOME", str(tmp_path))
-    assert server.find() is None
-    url = server.start(state_path=tmp_path / "state.pickle")
+    assert sandbox.find() is None
+    running = sandbox.ensure_running()
     try:
-        assert server.find() == url
-        assert server.ensure_running() == url  # reused, not a second sandbox
+        assert running.state_path == tmp_path / "sandbox-state.pickle"
+        assert sandbox.find() == running
+        assert sandbox.ensure_running() == running  # reused, not a second sandbox
     finally:
-        assert server.stop() is True
-    assert server.find() is None
-    assert server.stop() is False
+        assert sandbox.stop() == running
+    assert sandbox.find() is None
+    assert sandbox.stop() is None
 
 
 def test_idle_timeout_stops_the_sandbox(processes):
@@ -175,6 +176,6 @@ def test_idle_timeout_stops_the_sandbox(processes):
 def test_sandbox_process_leaves_no_runtime_record_behind(processes, tmp_path, monkeypatch):
     monkeypatch.setenv("COGNITO_TUTORIAL_HOME", str(tmp_path))
     process = processes("--state", str(tmp_path / "s.pickle"))
-    assert (tmp_path / "sandbox.json").exists()
+    assert (tmp_path / "s.pickle.running.json").exists()
     process.stop()
-    assert not (tmp_path / "sandbox.json").exists()
+    assert not (tmp_path / "s.pickle.running.json").exists()

@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from cognito_tutorial.backend import AWS, LOCAL, choose_backend
     from cognito_tutorial.errors import TutorialError
     from cognito_tutorial.provisioning import connect_to
-    from cognito_tutorial.sandbox.server import SandboxError
+    from cognito_tutorial.sandbox import SandboxError
 
     backend = choose_backend(args.backend)
     checks = preflight.check_environment()
@@ -89,7 +89,9 @@ def print_table(checks: list, out: TextIO, *, colour: bool = False) -> None:
         status = f"{check.status.upper():<6}"
         if colour:
             status = f"\033[{COLOURS[check.status]}m{status}\033[0m"
-        lines = textwrap.wrap(check.detail, width - indent, break_on_hyphens=False) or [""]
+        lines = textwrap.wrap(
+            check.detail, width - indent, break_on_hyphens=False, break_long_words=False
+        ) or [""]
         print(f"{check.name:<{name_width}}  {status}  {lines[0]}", file=out)
         for line in lines[1:]:
             print(" " * indent + line, file=out)

@@ -34,7 +34,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cognito_tutorial.backend import describe_target
+    from cognito_tutorial.backend import LOCAL, describe_target
     from cognito_tutorial.commands.provision import confirm, progress_printer
     from cognito_tutorial.provisioning import check_room_name, connect_to
     from cognito_tutorial.tagged_pools import delete_pools, find_tagged_pools
@@ -43,12 +43,13 @@ def run(args: argparse.Namespace) -> int:
         check_room_name(args.room)
     cognito = connect_to(args.backend, args.region, args.endpoint)
     target = describe_target(cognito)
+    where = target.sandbox_description() if target.backend == LOCAL else f"the {target}"
     pools = find_tagged_pools(cognito, room=args.room)
     scope = f" for room {args.room!r}" if args.room else ""
     if not pools:
-        print(f"Nothing to clean up: no tutorial pools{scope} there.")
+        print(f"Nothing to clean up: no tutorial pools{scope} at {where}.")
         return 0
-    print(f"{len(pools)} tutorial pool(s){scope} at the {target}:")
+    print(f"{len(pools)} tutorial pool(s){scope} at {where}:")
     for pool in pools:
         created = f"created {pool.created:%Y-%m-%d %H:%M}" if pool.created else ""
         room = f"room {pool.room}" if pool.room else "a learner's own"

@@ -1,62 +1,43 @@
-"""`python -m cognito_tutorial sandbox`: run the local Cognito sandbox."""
+"""`python -m cognito_tutorial sandbox`: run, or stop, the local Cognito sandbox."""
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 EXAMPLE = "python -m cognito_tutorial sandbox --port 9229"
 
 
 def register(commands: argparse._SubParsersAction) -> None:
+    from cognito_tutorial.sandbox.__main__ import add_serve_options
+
     parser = commands.add_parser(
         "sandbox",
         help="run the local Cognito sandbox (no AWS account needed)",
         description="Serve the Cognito Identity Provider API on loopback, backed by moto plus "
         "the tutorial's authentication layer. Prints its endpoint URL once it accepts "
-        "requests; stops on Ctrl-C or SIGTERM.",
-        epilog=f"example: {EXAMPLE}",
+        "requests; stops on Ctrl-C or SIGTERM. One state file has one sandbox: a second one "
+        "on the same file refuses to start and names the first.",
+        epilog=f"examples:\n  {EXAMPLE}\n"
+        "  python -m cognito_tutorial sandbox --stop\n"
+        "  python -m cognito_tutorial sandbox --host 0.0.0.0 --port 19229 --state room.pickle",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
-    parser.add_argument("--port", type=int, default=0, help="port (default 0: a free one)")
+    add_serve_options(parser)
     parser.add_argument(
-        "--state", type=Path, help="state file (default: a per-user file; see docs/sandbox.md)"
-    )
-    parser.add_argument(
-        "--fresh", action="store_true", help="start empty and keep nothing on disk (tests)"
-    )
-    parser.add_argument(
-        "--idle-timeout",
-        type=float,
-        default=None,
-        metavar="SECONDS",
-        help="stop after this long without requests",
-    )
-    parser.add_argument(
-        "--clock-file",
-        type=Path,
-        metavar="FILE",
-        help="add the seconds written in FILE to the clock (headless runs skip TOTP waits)",
-    )
-    parser.add_argument(
-        "--stop", action="store_true", help="stop this user's background sandbox and exit"
+        "--stop",
+        action="store_true",
+        help="stop the sandbox serving the state file (default: this user's own) and exit",
     )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from cognito_tutorial.sandbox import server
+    from cognito_tutorial import sandbox
+    from cognito_tutorial.sandbox.__main__ import serve_from
 
     if args.stop:
-        stopped = server.stop()
-        print("Stopped the background sandbox." if stopped else "No sandbox was running.")
+        state = args.state or sandbox.paths.default_state_path()
+        stopped = sandbox.stop(state)
+        print(f"Stopped {stopped}." if stopped else f"No sandbox is running on {state}.")
         return 0
-    server.serve(
-        host=args.host,
-        port=args.port,
-        state_path=args.state,
-        fresh=args.fresh,
-        idle_timeout_s=args.idle_timeout,
-        clock_file=args.clock_file,
-    )
-    return 0
+    return serve_from(args)

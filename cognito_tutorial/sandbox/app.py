@@ -9,6 +9,7 @@ serialises requests: moto's objects are not thread-safe, and a sign-in takes mil
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from io import BytesIO
@@ -52,9 +53,8 @@ class SandboxApp:
         request = Request(environ)
         request.max_content_length = MAX_BODY_BYTES
         if request.path == "/_sandbox/health":
-            return _json(200, {"sandbox": "cognito-tutorial", "state": self.load_note})(
-                environ, start_response
-            )
+            health = {"sandbox": "cognito-tutorial", "pid": os.getpid(), "state": self.load_note}
+            return _json(200, health)(environ, start_response)
         if request.method == "GET" and "/.well-known/" in request.path:
             with self.lock:
                 return self.moto(environ, start_response)

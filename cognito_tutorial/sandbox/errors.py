@@ -25,3 +25,7 @@ def not_authorized(message: str) -> CognitoError:
 
 def invalid_parameter(message: str) -> CognitoError:
     return CognitoError("InvalidParameterException", message)
+
+
+class SandboxError(RuntimeError):
+    """The sandbox could not be started, found or stopped; the message says what to do."""
