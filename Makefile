@@ -1,31 +1,55 @@
 # Every target bootstraps .venv first, so `make lab` and `make test` work on a fresh clone.
+# Packages install with uv (a pinned release from PyPI, kept in .tools/) when it runs here, and
+# with pip otherwise (or with USE_UV=0). `make lab` installs requirements.txt, what a learner
+# needs; `make test` adds requirements-test.txt.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+UV_VERSION := 0.13.9
+UV     := .tools/bin/uv
+USE_UV ?= 1
 
 .PHONY: lab test test-fast notebooks bench lint sandbox clean
+
+# uv's own pip interface when uv runs here, else the venv's pip: one install command for both.
+define install
+	@if [ "$(USE_UV)" = 1 ] && $(UV) --version >/dev/null 2>&1; then \
+		echo "Installing $(1) with uv"; \
+		$(UV) pip install --quiet --python $(BIN)/python $(1); \
+	else \
+		echo "Installing $(1) with pip"; \
+		$(BIN)/python -m pip install --quiet $(1); \
+	fi
+endef
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "cognito-tutorial needs Python 3.11 or newer (found: $(PYTHON))"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@[ "$(USE_UV)" != 1 ] || $(UV) --version >/dev/null 2>&1 || \
+		$(PYTHON) -m pip install --quiet --target .tools uv==$(UV_VERSION) || \
+		echo "uv could not be installed here; installing with pip (slower)"
+	$(call install,-r requirements.txt)
+	$(call install,--no-deps -e .)
 	touch $(STAMP)
+
+$(TEST_STAMP): $(STAMP) requirements-test.txt
+	$(call install,-r requirements-test.txt)
+	touch $(TEST_STAMP)
 
 ## lab: open the tutorial in JupyterLab against the local sandbox
 # (as root, e.g. in a container, JupyterLab refuses to start without --allow-root)
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 ## test: every test (unit, sandbox over HTTP, notebooks, browser)
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(BIN)/python -m pytest
 
 ## test-fast: everything but the browser and notebook tests
-test-fast: $(STAMP)
+test-fast: $(TEST_STAMP)
 	$(BIN)/python -m pytest -m "not browser and not slow"
 
 ## notebooks: re-run every notebook headless and commit-ready (outputs redacted)
@@ -40,9 +64,9 @@ bench: $(STAMP)
 sandbox: $(STAMP)
 	$(BIN)/python -m cognito_tutorial sandbox
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check cognito_tutorial tests bench
 	$(BIN)/ruff format --check cognito_tutorial tests bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache artifacts
+	rm -rf $(VENV) .tools .pytest_cache artifacts
