@@ -39,10 +39,18 @@ $(TEST_STAMP): $(STAMP) requirements-test.txt
 	$(call install,-r requirements-test.txt)
 	touch $(TEST_STAMP)
 
-## lab: open the tutorial in JupyterLab against the local sandbox
-# (as root, e.g. in a container, JupyterLab refuses to start without --allow-root)
+## lab: open your copy of the tutorial in JupyterLab against the local sandbox
+# Learners work in my-notebooks/ (git-ignored): copies of notebooks/ made the first time, never
+# overwritten, so `git pull` brings new lessons without conflicts; a lesson added upstream is
+# copied in next time. As root (a container), JupyterLab needs --allow-root.
+LEARNER_COPY := my-notebooks
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+	@mkdir -p $(LEARNER_COPY)
+	@for lesson in notebooks/*.ipynb; do \
+		[ -e "$(LEARNER_COPY)/$${lesson##*/}" ] || cp "$$lesson" $(LEARNER_COPY)/; \
+	done
+	@echo "Your copies of the lessons are in $(LEARNER_COPY)/ (git pull never changes them; delete one to start that lesson afresh)."
+	$(BIN)/jupyter lab --notebook-dir=$(LEARNER_COPY) $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 ## test: every test (unit, sandbox over HTTP, notebooks, browser)
 test: $(TEST_STAMP)
