@@ -2,8 +2,9 @@
 
 `setup()` is idempotent: it reads the record this backend keeps, checks each resource still
 exists, creates only what is missing (saying so), and records the result, so later notebooks find
-the same pool and `cleanup()` removes exactly what the tutorial made. On AWS every name starts
-with `cognito-tutorial-` and the pool carries the tag `project=cognito-tutorial`.
+the same pool and `cleanup()` removes exactly what the tutorial made. Every name starts with
+`cognito-tutorial-` and the pool carries the tag `project=cognito-tutorial`; a record naming a
+pool without both is never acted on (set-up makes a new pool, clean-up deletes nothing).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import os
 import secrets
 import string
+import sys
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -90,12 +92,24 @@ def record_path(cognito: Any) -> Path:
 
 
 def load(cognito: Any) -> Workspace | None:
+    """The record for this backend, or None if there is none or it cannot be read as one.
+
+    An unreadable record (not JSON, or a value that is not a string) is ignored with one line,
+    as if missing: set-up then starts afresh instead of failing in every notebook.
+    """
     path = record_path(cognito)
     if not path.exists():
         return None
-    data = json.loads(path.read_text())
     known = {f.name for f in fields(Workspace)}
-    return Workspace(**{key: value for key, value in data.items() if key in known})
+    try:
+        data = json.loads(path.read_text())
+        kept = {key: value for key, value in data.items() if key in known}
+        if not all(isinstance(value, str) for value in kept.values()):
+            raise ValueError("a value is not a string")
+        return Workspace(**kept)
+    except (ValueError, AttributeError, TypeError) as error:
+        print(f"The workspace record {path} is unreadable ({error}); ignoring it.", file=sys.stderr)
+        return None
 
 
 def save(cognito: Any, workspace: Workspace) -> None:
@@ -126,6 +140,9 @@ def setup(cognito: Any, *, mfa: str = "ON", quiet: bool = False) -> Workspace:
     if workspace.pool_id and pool is None:
         say(f"The recorded pool {workspace.pool_id} no longer exists; creating a new one.")
         workspace = Workspace(target.backend, target.region)
+    elif pool is not None and not _made_by_tutorial(pool):
+        _warn_foreign(pool, "leaving it alone and creating a new one")
+        pool, workspace = None, Workspace(target.backend, target.region)
     if not workspace.pool_id:
         create_pool(cognito, workspace)
         say(f"Created user pool {workspace.pool_name} ({workspace.pool_id}).")
@@ -152,15 +169,18 @@ def cleanup(cognito: Any, *, quiet: bool = False) -> list[str]:
     :returns: the ids of the pools deleted (empty when there was nothing to delete).
     """
     workspace = load(cognito)
+    pool = _describe_pool(cognito, workspace.pool_id) if workspace and workspace.pool_id else None
     deleted = []
-    if workspace and workspace.pool_id and _describe_pool(cognito, workspace.pool_id):
+    if pool is not None and not _made_by_tutorial(pool):
+        _warn_foreign(pool, "leaving it alone")
+    elif pool is not None:
         cognito.delete_user_pool(UserPoolId=workspace.pool_id)
         deleted.append(workspace.pool_id)
         if not quiet:
             print(f"Deleted user pool {workspace.pool_name} ({workspace.pool_id}).")
-    record_path(cognito).unlink(missing_ok=True)
-    if not deleted and not quiet:
+    elif not quiet:
         print("Nothing to clean up: the tutorial's pool does not exist.")
+    record_path(cognito).unlink(missing_ok=True)
     return deleted
 
 
@@ -232,6 +252,31 @@ def _describe_pool(cognito: Any, pool_id: str) -> dict[str, Any] | None:
         return cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"]
     except cognito.exceptions.ResourceNotFoundException:
         return None
+
+
+def _made_by_tutorial(pool: dict[str, Any]) -> bool:
+    """The pool has the tutorial's name prefix and tag: a record may name no other pool.
+
+    A record is a file anyone with the learner's account can edit; this keeps an edited one
+    from making set-up reconfigure, or clean-up delete, a pool the tutorial never made.
+    """
+    from .tagged_pools import is_tutorial_pool  # it imports this module's PREFIX and tag
+
+    return is_tutorial_pool(pool["Name"], pool.get("UserPoolTags") or {})
+
+
+def _warn_foreign(pool: dict[str, Any], action: str) -> None:
+    """One line, even when quiet: an edited or foreign record is worth knowing about."""
+    missing = []
+    if not pool["Name"].startswith(PREFIX):
+        missing.append(f"no {PREFIX} name")
+    if (pool.get("UserPoolTags") or {}).get(TAG_KEY) != TAG_VALUE:
+        missing.append(f"no tag {TAG_KEY}={TAG_VALUE}")
+    print(
+        f"The workspace record names pool {pool['Name']} ({pool['Id']}), which this tutorial "
+        f"did not create ({', '.join(missing)}); {action}.",
+        file=sys.stderr,
+    )
 
 
 def create_pool(

@@ -130,3 +130,17 @@ def aws_stubbed(monkeypatch):
     FakeSession.clients = made
     monkeypatch.setattr(boto3, "Session", FakeSession)
     return stubs["cognito-idp"]
+
+
+@pytest.fixture
+def empty_moto():
+    """An empty in-process moto directory for this test (saved and loaded here), then the
+    session sandbox's own back: state.load replaces the directory wholesale."""
+    from cognito_tutorial.sandbox import directory
+
+    backends = directory._backends()
+    before = dict(backends)
+    backends.clear()
+    yield
+    backends.clear()
+    backends.update(before)

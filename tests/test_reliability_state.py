@@ -139,18 +139,6 @@ def test_sigkill_during_writes_loses_nothing_acknowledged(processes, tmp_path):
     assert [entry.name for entry in folder.iterdir()] == ["state.pickle"]
 
 
-@pytest.fixture
-def empty_moto():
-    """An empty in-process moto directory for this test (saved and loaded here), then the
-    session sandbox's own back: state.load replaces the directory wholesale."""
-    backends = directory._backends()
-    before = dict(backends)
-    backends.clear()
-    yield
-    backends.clear()
-    backends.update(before)
-
-
 def fail(*args, **kwargs):
     raise OSError(28, "No space left on device")
 

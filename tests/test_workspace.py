@@ -102,3 +102,66 @@ def test_new_password_meets_the_default_policy():
         password = workspace.new_password()
         assert len(password) >= 8
         assert all(re.search(p, password) for p in ("[A-Z]", "[a-z]", "[0-9]", "[^A-Za-z0-9]"))
+
+
+FOREIGN_POOLS = {
+    "prefix-without-tag": {"PoolName": "cognito-tutorial-lookalike"},
+    "tag-without-prefix": {
+        "PoolName": "someone-elses",
+        "UserPoolTags": {workspace.TAG_KEY: workspace.TAG_VALUE},
+    },
+}
+
+
+@pytest.fixture(params=FOREIGN_POOLS.values(), ids=FOREIGN_POOLS.keys())
+def record_naming_a_foreign_pool(request, cognito_here):
+    """The tutorial's record, edited to name a pool the tutorial did not make (MFA OFF, one
+    user named like the demo user); returns that pool's id."""
+    workspace.setup(cognito_here, mfa="OFF", quiet=True)
+    foreign = cognito_here.create_user_pool(**request.param)["UserPool"]["Id"]
+    cognito_here.admin_create_user(
+        UserPoolId=foreign, Username=workspace.DEMO_USERNAME, MessageAction="SUPPRESS"
+    )
+    path = workspace.record_path(cognito_here)
+    path.write_text(path.read_text().replace(workspace.load(cognito_here).pool_id, foreign))
+    return foreign
+
+
+def test_setup_leaves_a_foreign_pool_alone_and_makes_its_own(
+    cognito_here, record_naming_a_foreign_pool, capsys
+):
+    foreign = record_naming_a_foreign_pool
+    ws = workspace.setup(cognito_here, mfa="ON", quiet=True)
+    assert ws.pool_id != foreign
+    assert workspace.load(cognito_here).pool_id == ws.pool_id
+    untouched = cognito_here.describe_user_pool(UserPoolId=foreign)["UserPool"]
+    assert untouched["MfaConfiguration"] == "OFF"
+    assert (
+        cognito_here.list_user_pool_clients(UserPoolId=foreign, MaxResults=10)["UserPoolClients"]
+        == []
+    )
+    cognito_here.admin_get_user(UserPoolId=foreign, Username=workspace.DEMO_USERNAME)
+    err = capsys.readouterr().err
+    assert f"names pool {untouched['Name']} ({foreign}), which this tutorial did not" in err
+    assert "leaving it alone and creating a new one." in err
+
+
+def test_cleanup_does_not_delete_a_foreign_pool(cognito_here, record_naming_a_foreign_pool, capsys):
+    foreign = record_naming_a_foreign_pool
+    assert workspace.cleanup(cognito_here, quiet=True) == []
+    cognito_here.describe_user_pool(UserPoolId=foreign)
+    assert workspace.load(cognito_here) is None  # the record that named it is gone
+    assert "which this tutorial did not create" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "text", ["{not json", "[]", '{"backend": "local"}', '{"backend": "local", "region": 5}']
+)
+def test_an_unreadable_record_is_ignored_with_one_line(cognito_here, capsys, text):
+    path = workspace.record_path(cognito_here)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    assert workspace.load(cognito_here) is None
+    assert capsys.readouterr().err.count("\n") == 1
+    ws = workspace.setup(cognito_here, mfa="OFF", quiet=True)
+    assert workspace.load(cognito_here) == ws
