@@ -6,14 +6,13 @@ before it answers, to a temporary file that is fsynced and renamed over the old 
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import random
-import re
-import subprocess
-import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -21,45 +20,30 @@ from botocore.exceptions import BotoCoreError, ClientError
 from expect import cognito_error
 from support import client_for
 
+from cognito_tutorial import sandbox
 from cognito_tutorial.errors import explain
 from cognito_tutorial.sandbox import directory, state
 from cognito_tutorial.sandbox.auth import AuthState
 from cognito_tutorial.sandbox.server import serve_in_thread
 
-URL = re.compile(r"http://127\.0\.0\.1:\d+")
-
-
-class SandboxProcess:
-    """`python -m cognito_tutorial sandbox --state FILE` in its own process; its runtime
-    record goes to a `home` beside FILE's folder."""
-
-    def __init__(self, state_file: Path) -> None:
-        command = [sys.executable, "-m", "cognito_tutorial", "sandbox", "--port", "0"]
-        home = state_file.parent.parent / "home"
-        self.popen = subprocess.Popen(
-            [*command, "--state", str(state_file)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=dict(os.environ, COGNITO_TUTORIAL_HOME=str(home)),
-        )
-        self.first_line = self.popen.stdout.readline()
-        match = URL.search(self.first_line)
-        assert match, self.first_line
-        self.url = match.group(0)
-
-    def kill(self) -> None:
-        if self.popen.poll() is None:
-            self.popen.kill()
-        self.popen.communicate(timeout=10)
-
 
 @pytest.fixture
-def processes():
-    started: list[SandboxProcess] = []
+def processes(tmp_path: Path):
+    """Start sandbox processes on a state file (homes and logs under tmp_path); what each
+    said about its state file at start is in `.load_note`. All are killed afterwards."""
+    started: list[sandbox.Spawned] = []
 
-    def start(state_file: Path) -> SandboxProcess:
-        started.append(SandboxProcess(state_file))
+    def start(state_file: Path) -> sandbox.Spawned:
+        home = tmp_path / "home"
+        started.append(
+            sandbox.spawn(
+                state_path=state_file,
+                log_path=home / "sandbox.log",
+                env=dict(os.environ, COGNITO_TUTORIAL_HOME=str(home)),
+            )
+        )
+        with urllib.request.urlopen(f"{started[-1].url}/_sandbox/health", timeout=10) as reply:
+            started[-1].load_note = json.loads(reply.read())["state"]
         return started[-1]
 
     yield start
@@ -130,13 +114,16 @@ def test_sigkill_during_writes_loses_nothing_acknowledged(processes, tmp_path):
             writer.join(timeout=30)
 
         process = processes(state_file)
-        assert "restored" in process.first_line, (seed, process.first_line)
+        assert "restored" in process.load_note, (seed, process.load_note)
         missing = set(acknowledged) - usernames(client_for(process.url), pool_id)
         assert not missing, f"seed {seed}: acknowledged but lost: {sorted(missing)}"
     assert not errors, (seed, errors)
     assert len(acknowledged) > 40  # the writes really ran between the kills
     # Nothing set aside as unreadable; temporary files of interrupted saves cleared at start.
-    assert [entry.name for entry in folder.iterdir()] == ["state.pickle"]
+    beside = {"state.pickle.lock", "state.pickle.starting.lock", "state.pickle.running.json"}
+    assert [entry.name for entry in folder.iterdir() if entry.name not in beside] == [
+        "state.pickle"
+    ]
 
 
 def fail(*args, **kwargs):

@@ -35,7 +35,7 @@ from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool
 
 from . import directory
 from .auth import Authenticator, AuthSession, AuthState, Failures
-from .server import SandboxError
+from .errors import SandboxError
 
 FORMAT = 1
 MOTO_VERSION = version("moto")  # looked up once: it costs ~0.4 ms, and saves are frequent
