@@ -18,12 +18,13 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import BotoCoreError, ClientError
 from expect import cognito_error
-from support import client_for
+from support import PoolUnderTest, client_for
 
 from cognito_tutorial import sandbox
 from cognito_tutorial.errors import explain
 from cognito_tutorial.sandbox import directory, state
 from cognito_tutorial.sandbox.auth import AuthState
+from cognito_tutorial.sandbox.clock import ManualClock
 from cognito_tutorial.sandbox.server import serve_in_thread
 
 
@@ -169,3 +170,35 @@ def test_a_failed_save_is_a_cognito_error_for_the_learner(tmp_path, monkeypatch,
         assert (tmp_path / "state.pickle").exists()
     finally:
         sandbox.stop()
+
+
+def test_what_a_refusal_changes_is_on_disk_too(tmp_path):
+    """Wrong passwords count towards the lockout even though each was refused: a restart
+    between them must not reset the count (the sandbox saves after a refused sign-in too)."""
+    state_file = tmp_path / "state.pickle"
+    now = time.time()
+    first = serve_in_thread(state_path=state_file, clock=ManualClock(now))
+    try:
+        cognito = client_for(first.url)
+        pool = PoolUnderTest(cognito, *_pool_and_client(cognito), None)
+        user = pool.create_user()
+        for _ in range(5):
+            with pytest.raises(ClientError):
+                pool.sign_in(user, "Wrong-passw0rd!")
+    finally:
+        first.stop()
+    again = serve_in_thread(state_path=state_file, clock=ManualClock(now))
+    try:
+        pool.cognito = client_for(again.url)
+        with cognito_error("NotAuthorizedException", "Password attempts exceeded"):
+            pool.sign_in(user)  # the right password, but the sixth attempt within the lockout
+    finally:
+        again.stop()
+
+
+def _pool_and_client(cognito) -> tuple[str, str]:
+    pool_id = cognito.create_user_pool(PoolName="lockout")["UserPool"]["Id"]
+    client_id = cognito.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="c", ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    return pool_id, client_id

@@ -4,12 +4,18 @@ Every request is checked here first (size, X-Amz-Target, JSON, the API model's c
 that bad input gets a Cognito-shaped 400 and never reaches moto. The authentication operations go
 to the auth layer; everything else goes to moto's own Cognito server unchanged. One lock
 serialises requests: moto's objects are not thread-safe, and a sign-in takes milliseconds.
+
+Whatever else goes wrong becomes Cognito's JSON `InternalErrorException`, never an HTML page: the
+traceback goes to the sandbox's log (its standard error), and the message says where that is.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import math
 import os
+import sys
 import threading
 import time
 from io import BytesIO
@@ -20,13 +26,16 @@ from moto.moto_server.werkzeug_app import create_backend_app
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
-from . import state, validation
+from . import paths, state, validation
 from .auth import AuthLayer
+from .clock import ClockFileError
 from .errors import CognitoError
 
 MAX_BODY_BYTES = 1024 * 1024
 CONTENT_TYPE = "application/x-amz-json-1.1"
 READ_ONLY_PREFIXES = ("Describe", "List", "Get", "AdminGet", "AdminList")
+
+log = logging.getLogger(__name__)
 
 
 class SandboxApp:
@@ -50,22 +59,38 @@ class SandboxApp:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         self.last_request_at = time.monotonic()
+        try:
+            response = self._dispatch(environ)
+        except CognitoError as error:
+            response = _error(error)
+        except ClockFileError as error:
+            response = _error(CognitoError("InternalErrorException", str(error), status=500))
+        except Exception:
+            log.exception("Unexpected error answering %s", environ.get("HTTP_X_AMZ_TARGET"))
+            response = _error(
+                CognitoError(
+                    "InternalErrorException",
+                    "The local sandbox failed on this request; the details are in "
+                    f"{_where_errors_go()}. Send the request again; if it fails the same way, "
+                    "restart the sandbox.",
+                    status=500,
+                )
+            )
+        return response(environ, start_response)
+
+    def _dispatch(self, environ: dict[str, Any]) -> Response:
         request = Request(environ)
         request.max_content_length = MAX_BODY_BYTES
         if request.path == "/_sandbox/health":
             health = {"sandbox": "cognito-tutorial", "pid": os.getpid(), "state": self.load_note}
-            return _json(200, health)(environ, start_response)
+            return _json(200, health)
         if request.method == "GET" and "/.well-known/" in request.path:
             with self.lock:
-                return self.moto(environ, start_response)
+                return self._moto_call(environ, b"")
         if request.method != "POST" or request.path != "/":
             error = CognitoError("UnknownOperationException", "Send Cognito API calls to POST /.")
-            return _error(error, 404)(environ, start_response)
-        try:
-            response = self._api_call(request, environ)
-        except CognitoError as error:
-            response = _error(error)
-        return response(environ, start_response)
+            return _error(error, 404)
+        return self._api_call(request, environ)
 
     def _api_call(self, request: Request, environ: dict[str, Any]) -> Any:
         try:
@@ -80,7 +105,7 @@ class SandboxApp:
             ) from None
         operation = validation.operation_model(request.headers.get("X-Amz-Target"))
         try:
-            params = json.loads(body or b"{}")
+            params = json.loads(body or b"{}", parse_constant=_not_json, parse_float=_finite_float)
             # A lone surrogate escape ("\\ud800") decodes but is not Unicode: refuse it here,
             # not later in a hash; deep nesting raises RecursionError.
             json.dumps(params, ensure_ascii=False).encode()
@@ -96,23 +121,35 @@ class SandboxApp:
                 "MissingAuthenticationTokenException", "Missing Authentication Token"
             )
         with self.lock:
-            if name in AuthLayer.OPERATIONS:
-                response = _json(200, self.auth.handle(name, params))
-            else:
-                if "AccessToken" in params:  # GetUser, GlobalSignOut, SetUserMFAPreference, ...
-                    self.auth.check_access_token(params["AccessToken"])
-                response = self._moto_call(environ, body)
-            if self.state_path is not None and not name.startswith(READ_ONLY_PREFIXES):
-                try:
-                    state.save(self.state_path, self.auth.state)
-                except OSError as error:
-                    raise CognitoError(
-                        "InternalErrorException",
-                        f"The sandbox could not save its state ({error}): this change is not "
-                        "on disk. Check the disk, then send the request again.",
-                        status=500,
-                    ) from error
+            try:
+                if name in AuthLayer.OPERATIONS:
+                    response = _json(200, self.auth.handle(name, params))
+                else:
+                    if "AccessToken" in params:  # GetUser, GlobalSignOut, SetUserMFAPreference
+                        self.auth.check_access_token(params["AccessToken"])
+                    response = self._moto_call(environ, body)
+            except CognitoError:
+                # A refusal can change state on purpose: a wrong password counts towards the
+                # lockout, a wrong PASSWORD_VERIFIER spends its session. Those are kept too.
+                if name in AuthLayer.OPERATIONS:
+                    self._save(name)
+                raise
+            self._save(name)
         return response
+
+    def _save(self, operation: str) -> None:
+        """Put the state on disk before the answer goes out (a persistent sandbox's writes)."""
+        if self.state_path is None or operation.startswith(READ_ONLY_PREFIXES):
+            return
+        try:
+            state.save(self.state_path, self.auth.state)
+        except OSError as error:
+            raise CognitoError(
+                "InternalErrorException",
+                f"The sandbox could not save its state ({error}): this change is not "
+                "on disk. Check the disk, then send the request again.",
+                status=500,
+            ) from error
 
     def _moto_call(self, environ: dict[str, Any], body: bytes) -> Response:
         inner = dict(environ, **{"wsgi.input": BytesIO(body), "CONTENT_LENGTH": str(len(body))})
@@ -124,8 +161,11 @@ class SandboxApp:
         try:
             chunks = b"".join(self.moto(inner, start_response))
         except Exception as error:  # moto failed on input we let through: never a 500 here
+            log.exception("moto failed on %s", environ.get("HTTP_X_AMZ_TARGET"))
             raise CognitoError(
-                "InvalidParameterException", f"The sandbox could not process this request: {error}"
+                "InvalidParameterException",
+                f"The sandbox could not process this request ({type(error).__name__}; the "
+                f"details are in {_where_errors_go()}).",
             ) from error
         status = int(captured["status"].split()[0])
         if status >= 500:
@@ -133,6 +173,36 @@ class SandboxApp:
                 "InvalidParameterException", "The sandbox could not process this request."
             )
         return Response(chunks, status=status, headers=captured["headers"])
+
+
+def _not_json(constant: str) -> Any:
+    """NaN and Infinity: Python's JSON reader accepts them, JSON does not."""
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):  # 1e400
+        raise ValueError(f"{text} is out of range")
+    return number
+
+
+def _where_errors_go() -> str:
+    """Where this process's tracebacks go, for an error message: the log file a spawned
+    sandbox writes to (its standard error is that file), or else the terminal that runs it."""
+    try:
+        stderr_file = os.readlink(f"/proc/self/fd/{sys.stderr.fileno()}")  # Linux
+    except (OSError, ValueError, AttributeError):
+        stderr_file = ""
+    if stderr_file.startswith("/") and os.path.isfile(stderr_file):
+        return stderr_file
+    log_file = paths.log_file()
+    try:
+        if os.path.samestat(os.fstat(sys.stderr.fileno()), os.stat(log_file)):
+            return str(log_file)
+    except (OSError, ValueError, AttributeError):  # no such file; stderr is not a file
+        pass
+    return "the sandbox's log (the terminal it runs in)"
 
 
 def _json(status: int, payload: dict[str, Any]) -> Response:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 import secrets
 from base64 import b64encode
 from dataclasses import dataclass, field
@@ -81,6 +82,19 @@ class AuthSession:
     used: bool = False
     srp_challenge: srp.PasswordVerifierChallenge | None = None
     phantom: bool = False  # SRP for an unknown user when existence errors are prevented
+
+    def expires_at(self) -> float:
+        """When the session stops answering. A record from an older sandbox's state file may
+        hold any validity (a client once accepted 10**400 minutes): it counts within the API
+        model's range, and a start that is not a finite time counts as long past, so that no
+        record can raise here, live for ever, or break the sessions of other pools."""
+        try:
+            start = float(self.created_at)
+        except (TypeError, ValueError, OverflowError):
+            return -math.inf
+        if not math.isfinite(start):
+            return -math.inf
+        return start + directory.bounded_session_seconds(self.validity_s)
 
 
 @dataclass
@@ -186,9 +200,9 @@ class AuthLayer:
                 user = directory.find_user(pool, owner)
                 names += [owner] + ([user.id] if user else [])
             self._check_secret_hash(client, auth, *names or [""])
-        user, result = directory.refresh(pool, client, token)
+        user = directory.refresh_token_user(pool, client, token)
         self._check_user_can_sign_in(user)
-        return {"ChallengeParameters": {}, "AuthenticationResult": result}
+        return {"ChallengeParameters": {}, "AuthenticationResult": directory.refresh(pool, token)}
 
     def _start_srp(
         self, pool: Pool, client: Client, username: str, srp_a: str, api: str
@@ -233,6 +247,7 @@ class AuthLayer:
             raise invalid_parameter("Missing required parameter Session")
         session = self._open_session(session_token, client, name)
         user = self._session_user(pool, session, username)
+        self._check_user_can_sign_in(user)  # inferred: disabled mid-flow gets no tokens
         if name == "NEW_PASSWORD_REQUIRED":
             return self._new_password(pool, client, session, user, answers)
         if name == "MFA_SETUP":
@@ -252,6 +267,9 @@ class AuthLayer:
         signature = _required(answers, "PASSWORD_CLAIM_SIGNATURE")
         timestamp = _required(answers, "TIMESTAMP")
         session = self._session_by_secret_block(block, client)
+        user = None if session.phantom else directory.user_by_username(pool, session.username)
+        if user is not None:
+            self._check_user_can_sign_in(user)
         session.used = True
         challenge = session.srp_challenge
         # [SEEN] ministack PR 1758, measured: a TIMESTAMP not in Cognito's format (a zero-padded
@@ -259,9 +277,8 @@ class AuthLayer:
         verified = challenge is not None and srp.verify_password_claim(
             challenge, pool.id, session.username, block, timestamp, signature
         )
-        if session.phantom:
+        if user is None:
             raise not_authorized(WRONG_PASSWORD)
-        user = directory.user_by_username(pool, session.username)
         self._check_password(pool, user, verified)
         return self._after_password(pool, client, user)
 
@@ -317,8 +334,8 @@ class AuthLayer:
                 raise not_authorized(SESSION_INVALID)
             pool = directory.find_pool(session.pool_id)
             user = directory.user_by_username(pool, session.username)
+            client = directory.pool_client(pool, session.client_id)
             session.used = True
-            client = pool.clients[session.client_id]
             new_session = self._new_session(pool, client, user.username, "MFA_SETUP")
             self.state.sessions[new_session].stage = "associated"
             self.state.pending_secrets[_user_key(pool, user)] = secret
@@ -338,8 +355,9 @@ class AuthLayer:
                 raise not_authorized(SESSION_INVALID)
             pool = directory.find_pool(session.pool_id)
             user = directory.user_by_username(pool, session.username)
+            client = directory.pool_client(pool, session.client_id)
         elif params.get("AccessToken"):
-            session = None
+            session = client = None
             pool, user = directory.access_token_user(params["AccessToken"], self.clock.now())
         else:
             raise invalid_parameter("Either AccessToken or Session must be provided.")
@@ -366,7 +384,6 @@ class AuthLayer:
             return {"Status": "SUCCESS"}
         directory.record_totp_verified(user, enable=True)
         session.used = True
-        client = pool.clients[session.client_id]
         new_session = self._new_session(pool, client, user.username, "MFA_SETUP")
         self.state.sessions[new_session].stage = "verified"
         return {"Status": "SUCCESS", "Session": new_session}
@@ -534,7 +551,7 @@ class AuthLayer:
             raise not_authorized(SESSION_INVALID)
         if session.used:
             raise not_authorized(SESSION_USED)
-        if self.clock.now() > session.created_at + session.validity_s:
+        if self.clock.now() > session.expires_at():
             raise not_authorized(SESSION_EXPIRED)
         if session.challenge != challenge:
             # Inferred: the service's wording for a mismatched ChallengeName is not published.
@@ -561,7 +578,7 @@ class AuthLayer:
         stale = [
             token
             for token, session in self.state.sessions.items()
-            if session.created_at + session.validity_s < horizon
+            if session.expires_at() < horizon
         ]
         for token in stale:
             del self.state.sessions[token]

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
 from pathlib import Path
+
+# The offset a headless run can reach is minutes; ten years is far beyond any run, and keeps
+# every clock reading a date that Python, pyotp and the tokens can hold.
+MAX_OFFSET_S = 10 * 365 * 24 * 60 * 60
+
+
+class ClockFileError(ValueError):
+    """The virtual clock's file holds something other than a number of seconds."""
 
 
 class SystemClock:
@@ -41,18 +50,39 @@ class OffsetClock:
     """
 
     def __init__(self, path: Path) -> None:
+        """Reads the file once, so that a damaged one stops the sandbox at start
+        (`ClockFileError`), not at its first sign-in."""
         self.path = path
+        read_offset(path)
 
     def now(self) -> float:
         return time.time() + read_offset(self.path)
 
 
 def read_offset(path: Path) -> float:
-    """The seconds in a clock file; 0 while there is none."""
+    """The seconds in a clock file; 0 while there is none.
+
+    :raises ClockFileError: the file is empty, or not a finite number within `MAX_OFFSET_S`
+        (`write_offset` replaces the file whole, so a reader never sees half a value).
+    """
     try:
-        return float(path.read_text())
+        text = path.read_text()
     except FileNotFoundError:
         return 0.0
+    except (OSError, UnicodeDecodeError) as error:
+        raise ClockFileError(f"Cannot read the sandbox's clock file {path}: {error}") from None
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not -MAX_OFFSET_S <= seconds <= MAX_OFFSET_S:  # NaN fails this too
+        shown = text if len(text) <= 40 else text[:40] + "..."
+        raise ClockFileError(
+            f"The sandbox's clock file {path} holds {shown!r}, not a number of seconds within "
+            f"{MAX_OFFSET_S}. Headless runs write it; delete it (the clock returns to real time) "
+            "or start the run again."
+        )
+    return seconds
 
 
 def write_offset(path: Path, seconds: float) -> None:

@@ -14,8 +14,11 @@ import json
 import re
 import types
 from base64 import urlsafe_b64decode
+from functools import cache
 from typing import Any
 
+from joserfc import jwt
+from joserfc.errors import JoseError
 from joserfc.jwk import RSAKey
 from moto.cognitoidp import models as _moto_models
 from moto.cognitoidp.exceptions import UserNotFoundError
@@ -83,6 +86,16 @@ def find_client(client_id: str) -> tuple[Pool, Client]:
     raise CognitoError("ResourceNotFoundException", f"User pool client {client_id} does not exist.")
 
 
+def pool_client(pool: Pool, client_id: str) -> Client:
+    """The app client a sign-in's session names, which may have been deleted since."""
+    client = pool.clients.get(client_id)
+    if client is None:
+        raise CognitoError(
+            "ResourceNotFoundException", f"User pool client {client_id} does not exist."
+        )
+    return client
+
+
 def find_user(pool: Pool, username: str) -> User | None:
     """The user by username or alias (email, phone) as the pool allows, or None."""
     try:
@@ -115,8 +128,33 @@ def prevents_user_existence_errors(client: Client) -> bool:
 
 
 def session_validity_seconds(client: Client) -> int:
-    minutes = client.extended_config.get("AuthSessionValidity", DEFAULT_SESSION_VALIDITY_MINUTES)
-    return int(minutes) * 60
+    """The client's AuthSessionValidity, in seconds.
+
+    Requests are checked against the API model's range (3 to 15 minutes), but a state file from
+    an older sandbox may hold anything: a value outside the range counts as its nearest bound,
+    and anything but a whole number as the default, so one client's setting can neither raise
+    nor reach another pool's sign-ins.
+    """
+    minutes = client.extended_config.get("AuthSessionValidity")
+    return bounded_session_seconds(minutes * 60 if _is_whole_number(minutes) else None)
+
+
+def bounded_session_seconds(seconds: Any) -> int:
+    """A session validity within the API model's range; the default for anything else."""
+    if not _is_whole_number(seconds):
+        return DEFAULT_SESSION_VALIDITY_MINUTES * 60
+    low, high = _model_range("AuthSessionValidityType")
+    return min(max(seconds, low * 60), high * 60)
+
+
+@cache  # housekeeping asks for every session a request
+def _model_range(shape_name: str) -> tuple[int, int]:
+    metadata = service_model().shape_for(shape_name).metadata
+    return metadata["min"], metadata["max"]
+
+
+def _is_whole_number(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 # --- pool settings -----------------------------------------------------------------------
@@ -211,8 +249,8 @@ def issue_tokens(pool: Pool, client: Client, user: User) -> dict[str, Any]:
     }
 
 
-def refresh(pool: Pool, client: Client, refresh_token: str) -> tuple[User, dict[str, Any]]:
-    """New access and ID tokens from a refresh token (no new refresh token, as Cognito)."""
+def refresh_token_user(pool: Pool, client: Client, refresh_token: str) -> User:
+    """The user a refresh token was issued to, if this client may use it (Cognito's checks)."""
     if refresh_token not in pool.refresh_tokens:
         raise not_authorized("Invalid Refresh Token.")
     issued = pool.refresh_tokens[refresh_token]
@@ -221,9 +259,14 @@ def refresh(pool: Pool, client: Client, refresh_token: str) -> tuple[User, dict[
     token_client_id, username, _ = issued
     if token_client_id != client.id:
         raise not_authorized("Invalid Refresh Token.")
-    user = user_by_username(pool, username)
+    return user_by_username(pool, username)
+
+
+def refresh(pool: Pool, refresh_token: str) -> dict[str, Any]:
+    """New access and ID tokens from a refresh token `refresh_token_user` accepted (no new
+    refresh token, as Cognito)."""
     access_token, id_token, expires_in = pool.create_tokens_from_refresh_token(refresh_token)
-    return user, {
+    return {
         "AccessToken": access_token,
         "ExpiresIn": expires_in,
         "TokenType": "Bearer",
@@ -249,30 +292,57 @@ def revoke_refresh_token(pool: Pool, client: Client, refresh_token: str) -> None
 
 
 def unverified_claims(token: str) -> dict[str, Any]:
-    """A JWT's payload without checking it: for tokens this sandbox issued itself."""
+    """A JWT's payload without checking it, or {} if it is not a JSON object: for tokens this
+    sandbox issued itself, and to find the pool whose key checks a token."""
     try:
         payload = token.split(".")[1]
-        return json.loads(urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (IndexError, ValueError):
+        claims = json.loads(urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError, RecursionError):
         return {}
+    return claims if isinstance(claims, dict) else {}
 
 
 def access_token_user(access_token: str, now: float) -> tuple[Pool, User]:
-    """The pool and user an access token belongs to, if moto still holds it and it is live."""
-    claims = unverified_claims(access_token)
-    if claims.get("token_use") != "access":
+    """The pool and user an access token belongs to, checked in Cognito's order.
+
+    A token that is not one of the pool's access tokens, signed with its key, is an "Invalid
+    Access Token" (malformed, tampered, `alg: none`, another key, an ID token); then a token past
+    its `exp` has expired, even if its record is gone; then one moto no longer holds was revoked
+    (GlobalSignOut, RevokeToken).
+    """
+    verified = _verified_access_claims(access_token)
+    if verified is None:
         raise not_authorized("Invalid Access Token")
-    pool_id = str(claims.get("iss", "")).rsplit("/", 1)[-1]
-    try:
-        pool = find_pool(pool_id)
-    except CognitoError:
-        raise not_authorized("Invalid Access Token") from None
+    pool, claims = verified
+    if claims["exp"] < now:
+        raise not_authorized("Access Token has expired")
     if access_token not in pool.access_tokens:
         raise not_authorized("Access Token has been revoked")
-    if claims.get("exp", 0) < now:
-        raise not_authorized("Access Token has expired")
     _, username = pool.access_tokens[access_token]
     return pool, user_by_username(pool, username)
+
+
+def _verified_access_claims(token: str) -> tuple[Pool, dict[str, Any]] | None:
+    """The token's pool and claims if the pool signed it as an access token, else None."""
+    issuer = unverified_claims(token).get("iss")
+    if not isinstance(issuer, str):
+        return None
+    try:
+        pool = find_pool(issuer.rsplit("/", 1)[-1])
+    except CognitoError:
+        return None
+    try:
+        claims = jwt.decode(token, pool.json_web_key, algorithms=["RS256"]).claims
+    except (JoseError, ValueError, RecursionError):
+        return None
+    if (
+        not isinstance(claims, dict)
+        or claims.get("token_use") != "access"
+        or claims.get("iss") != f"https://cognito-idp.{pool.region}.amazonaws.com/{pool.id}"
+        or not _is_whole_number(claims.get("exp"))
+    ):
+        return None
+    return pool, claims
 
 
 def require_pool_match(pool: Pool, user_pool_id: str) -> None:

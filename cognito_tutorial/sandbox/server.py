@@ -62,7 +62,7 @@ def serve(
 
     from . import directory
     from .app import SandboxApp
-    from .clock import OffsetClock
+    from .clock import ClockFileError, OffsetClock
 
     if host not in (LOOPBACK, "localhost", "::1"):
         print(
@@ -71,11 +71,15 @@ def serve(
             "Use it only on a network you trust (a workshop room).",
             file=sys.stderr,
         )
+    try:
+        clock = OffsetClock(clock_file) if clock_file else None
+    except ClockFileError as error:  # refused at start, in one line
+        raise SandboxError(str(error)) from None
     path = None if fresh else (state_path or paths.default_state_path())
     with contextlib.ExitStack() as stack:
         if path is not None:
             stack.enter_context(serving(path))
-        app = SandboxApp(state_path=path, clock=OffsetClock(clock_file) if clock_file else None)
+        app = SandboxApp(state_path=path, clock=clock)
         server = make_server(host, port, app, threaded=True, request_handler=_quiet_handler())
         url = f"http://{LOOPBACK if host in ('0.0.0.0', '') else host}:{server.server_port}"
         if path is not None:

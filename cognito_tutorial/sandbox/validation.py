@@ -1,9 +1,12 @@
 """Check a request against the Cognito API model that botocore ships, as the service does.
 
 Cognito rejects a request before running it when a required member is missing or a value breaks
-its constraint (length, pattern, enum), with `InvalidParameterException` and a message of the
-form "1 validation error detected: Value ... at 'clientId' failed to satisfy constraint: ...".
-A value of the wrong JSON type is a `SerializationException`, as for every AWS JSON API.
+its constraint (length, pattern, enum, range), with `InvalidParameterException` and a message of
+the form "1 validation error detected: Value ... at 'clientId' failed to satisfy constraint: ...".
+A value of the wrong JSON type is a `SerializationException`, as for every AWS JSON API, and so is
+a number too large for the member's type (Python's integers have no bound; the service's have).
+A sensitive value is never shown, nor is any value inside a sensitive map, list or structure
+(AuthParameters, ChallengeResponses): "Value at 'authParameters.PASSWORD' failed ...".
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ _JSON_TYPES: dict[str, tuple[type, ...]] = {
     "map": (dict,),
     "list": (list,),
 }
+# The Java types behind the model's "integer" and "long": a larger number cannot be read at all.
+_BITS = {"integer": 32, "long": 64}
 
 
 def operation_model(target: str | None) -> OperationModel:
@@ -61,7 +66,10 @@ def _camel(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
-def _check(shape: Shape, value: Any, path: str, problems: list[str]) -> None:
+def _check(shape: Shape, value: Any, path: str, problems: list[str], hidden: bool = False) -> None:
+    """Append the constraint `value` breaks to `problems`. `hidden`: inside a sensitive shape,
+    so this value is not shown either."""
+    hidden = hidden or bool(shape.metadata.get("sensitive"))
     expected = _JSON_TYPES.get(shape.type_name, (object,))
     is_bool_for_number = isinstance(value, bool) and shape.type_name in ("integer", "long")
     if not isinstance(value, expected) or is_bool_for_number:
@@ -79,35 +87,75 @@ def _check(shape: Shape, value: Any, path: str, problems: list[str]) -> None:
                 )
         for name, member in shape.members.items():
             if value.get(name) is not None:
-                _check(member, value[name], _join(path, name), problems)
+                _check(member, value[name], _join(path, name), problems, hidden)
     elif shape.type_name == "map":
+        _check_size(shape, value, path, problems)
         for key, item in value.items():
-            _check(shape.value, item, f"{path}.{key}", problems)
+            _check(shape.key, key, f"{path}.{key}", problems, hidden)
+            _check(shape.value, item, f"{path}.{key}", problems, hidden)
     elif shape.type_name == "list":
+        _check_size(shape, value, path, problems)
         for item in value:
-            _check(shape.member, item, path, problems)
+            _check(shape.member, item, path, problems, hidden)
     elif shape.type_name == "string":
-        _check_string(shape, value, path, problems)
+        _check_string(shape, value, path, problems, hidden)
+    elif shape.type_name in _BITS:
+        _check_number(shape, value, path, problems, hidden)
 
 
 def _join(path: str, name: str) -> str:
     return f"{path}.{_camel(name)}" if path else _camel(name)
 
 
-def _check_string(shape: Shape, value: str, path: str, problems: list[str]) -> None:
+def _shown(value: Any, hidden: bool) -> str:
+    return "Value" if hidden else f"Value '{value}'"
+
+
+def _check_string(shape: Shape, value: str, path: str, problems: list[str], hidden: bool) -> None:
     meta = shape.metadata
-    shown = "Value" if meta.get("sensitive") else f"Value '{value}'"
-    rule = None
-    if "min" in meta and len(value) < meta["min"]:
-        rule = f"Member must have length greater than or equal to {meta['min']}"
-    elif "max" in meta and len(value) > meta["max"]:
-        rule = f"Member must have length less than or equal to {meta['max']}"
-    elif "pattern" in meta and not _full_match(meta["pattern"], value):
+    rule = _length_rule(meta, len(value))
+    if rule is None and "pattern" in meta and not _full_match(meta["pattern"], value):
         rule = f"Member must satisfy regular expression pattern: {meta['pattern']}"
-    elif "enum" in meta and value not in meta["enum"]:
+    elif rule is None and "enum" in meta and value not in meta["enum"]:
         rule = f"Member must satisfy enum value set: [{', '.join(meta['enum'])}]"
     if rule:
-        problems.append(f"{shown} at '{path}' failed to satisfy constraint: {rule}")
+        problems.append(f"{_shown(value, hidden)} at '{path}' failed to satisfy constraint: {rule}")
+
+
+def _check_number(shape: Shape, value: int, path: str, problems: list[str], hidden: bool) -> None:
+    """The model's range ("Value '1000' at 'authSessionValidity' failed to satisfy constraint:
+    Member must have value less than or equal to 15"), after the type's own: a number beyond a
+    Java int (or long) is not a number the service can read (*inferred*: the service's message
+    for it is not published)."""
+    bits = _BITS[shape.type_name]
+    if not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
+        raise CognitoError(
+            "SerializationException", f"The number at '{path}' does not fit in {bits} bits."
+        )
+    meta = shape.metadata
+    rule = None
+    if "min" in meta and value < meta["min"]:
+        rule = f"Member must have value greater than or equal to {meta['min']}"
+    elif "max" in meta and value > meta["max"]:
+        rule = f"Member must have value less than or equal to {meta['max']}"
+    if rule:
+        problems.append(f"{_shown(value, hidden)} at '{path}' failed to satisfy constraint: {rule}")
+
+
+def _check_size(shape: Shape, value: list | dict, path: str, problems: list[str]) -> None:
+    """A list's or map's number of entries. The service shows the collection in Java's notation;
+    the sandbox names only where it is (*inferred*)."""
+    rule = _length_rule(shape.metadata, len(value))
+    if rule:
+        problems.append(f"Value at '{path}' failed to satisfy constraint: {rule}")
+
+
+def _length_rule(meta: dict[str, Any], length: int) -> str | None:
+    if "min" in meta and length < meta["min"]:
+        return f"Member must have length greater than or equal to {meta['min']}"
+    if "max" in meta and length > meta["max"]:
+        return f"Member must have length less than or equal to {meta['max']}"
+    return None
 
 
 @cache
