@@ -24,6 +24,7 @@ from support import client_for
 from cognito_tutorial.errors import explain
 from cognito_tutorial.sandbox import directory, state
 from cognito_tutorial.sandbox.auth import AuthState
+from cognito_tutorial.sandbox.credentials import load_or_create
 from cognito_tutorial.sandbox.server import serve_in_thread
 
 URL = re.compile(r"http://127\.0\.0\.1:\d+")
@@ -36,6 +37,7 @@ class SandboxProcess:
     def __init__(self, state_file: Path) -> None:
         command = [sys.executable, "-m", "cognito_tutorial", "sandbox", "--port", "0"]
         home = state_file.parent.parent / "home"
+        self.key = load_or_create(home)  # the key the process will find there
         self.popen = subprocess.Popen(
             [*command, "--state", str(state_file)],
             stdout=subprocess.PIPE,
@@ -47,6 +49,9 @@ class SandboxProcess:
         match = URL.search(self.first_line)
         assert match, self.first_line
         self.url = match.group(0)
+
+    def client(self):
+        return client_for(self.url, self.key)
 
     def kill(self) -> None:
         if self.popen.poll() is None:
@@ -72,9 +77,8 @@ def usernames(cognito, pool_id: str) -> set[str]:
     return {user["Username"] for page in pages for user in page["Users"]}
 
 
-def write_until_killed(url: str, pool_id: str, prefix: str, acknowledged: list, errors: list):
+def write_until_killed(cognito, pool_id: str, prefix: str, acknowledged: list, errors: list):
     """AdminCreateUser in a loop; a user is acknowledged once its 200 came back."""
-    cognito = client_for(url)
     for index in range(10_000):  # bounded; the kill ends it long before
         username = f"{prefix}-{index}"
         try:
@@ -107,7 +111,7 @@ def test_sigkill_during_writes_loses_nothing_acknowledged(processes, tmp_path):
     folder.mkdir()
     state_file = folder / "state.pickle"
     first = processes(state_file)
-    pool_id = client_for(first.url).create_user_pool(PoolName="crash")["UserPool"]["Id"]
+    pool_id = first.client().create_user_pool(PoolName="crash")["UserPool"]["Id"]
     acknowledged: list[str] = []
     errors: list[Exception] = []
     process = first
@@ -115,7 +119,7 @@ def test_sigkill_during_writes_loses_nothing_acknowledged(processes, tmp_path):
         writers = [
             threading.Thread(
                 target=write_until_killed,
-                args=(process.url, pool_id, f"r{round_number}w{n}", acknowledged, errors),
+                args=(process.client(), pool_id, f"r{round_number}w{n}", acknowledged, errors),
             )
             for n in range(2)
         ]
@@ -131,7 +135,7 @@ def test_sigkill_during_writes_loses_nothing_acknowledged(processes, tmp_path):
 
         process = processes(state_file)
         assert "restored" in process.first_line, (seed, process.first_line)
-        missing = set(acknowledged) - usernames(client_for(process.url), pool_id)
+        missing = set(acknowledged) - usernames(process.client(), pool_id)
         assert not missing, f"seed {seed}: acknowledged but lost: {sorted(missing)}"
     assert not errors, (seed, errors)
     assert len(acknowledged) > 40  # the writes really ran between the kills

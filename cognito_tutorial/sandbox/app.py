@@ -1,9 +1,10 @@
 """The sandbox's WSGI application: the Cognito JSON API on one URL, as AWS serves it.
 
-Every request is checked here first (size, X-Amz-Target, JSON, the API model's constraints), so
-that bad input gets a Cognito-shaped 400 and never reaches moto. The authentication operations go
-to the auth layer; everything else goes to moto's own Cognito server unchanged. One lock
-serialises requests: moto's objects are not thread-safe, and a sign-in takes milliseconds.
+Every request is checked here first (size, X-Amz-Target, the SigV4 signature where Cognito
+wants one, JSON, the API model's constraints), so that bad input gets a Cognito-shaped 4xx and
+never reaches moto. The authentication operations go to the auth layer; everything else goes
+to moto's own Cognito server unchanged. One lock serialises requests: moto's objects are not
+thread-safe, and a sign-in takes milliseconds.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from moto.moto_server.werkzeug_app import create_backend_app
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
-from . import state, validation
+from . import paths, state, validation
 from .auth import AuthLayer
+from .credentials import Credentials, load_or_create, needs_signature, verify_signature
 from .errors import CognitoError
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -29,9 +31,19 @@ READ_ONLY_PREFIXES = ("Describe", "List", "Get", "AdminGet", "AdminList")
 
 
 class SandboxApp:
-    """WSGI callable. `state_path=None` keeps everything in memory (the `--fresh` sandbox)."""
+    """WSGI callable. `state_path=None` keeps everything in memory (the `--fresh` sandbox).
 
-    def __init__(self, *, clock: Any = None, state_path: Path | None = None) -> None:
+    `credentials`: the one access key whose signatures it accepts; default: its home's
+    (`credentials.load_or_create(paths.state_dir())`), whatever the state file."""
+
+    def __init__(
+        self,
+        *,
+        clock: Any = None,
+        state_path: Path | None = None,
+        credentials: Credentials | None = None,
+    ) -> None:
+        self.credentials = credentials or load_or_create(paths.state_dir())
         self.state_path = state_path
         if state_path is None:
             from . import directory
@@ -79,6 +91,15 @@ class SandboxApp:
                 "SerializationException", "The request body ended before its Content-Length."
             ) from None
         operation = validation.operation_model(request.headers.get("X-Amz-Target"))
+        if needs_signature(operation):  # as AWS: before the body is even parsed
+            verify_signature(
+                self.credentials,
+                method=request.method,
+                path=request.path,
+                query=request.query_string.decode("latin-1"),
+                headers=request.headers,
+                body=body,
+            )
         try:
             params = json.loads(body or b"{}")
             # A lone surrogate escape ("\\ud800") decodes but is not Unicode: refuse it here,
@@ -88,13 +109,6 @@ class SandboxApp:
             raise CognitoError("SerializationException", "The request body is not JSON.") from None
         validation.validate(operation, params)
         name = operation.name
-        if name.startswith("Admin") and "AWS4-HMAC-SHA256" not in request.headers.get(
-            "Authorization", ""
-        ):
-            # Admin operations need IAM credentials (SigV4); the sandbox accepts any keys.
-            raise CognitoError(
-                "MissingAuthenticationTokenException", "Missing Authentication Token"
-            )
         with self.lock:
             if name in AuthLayer.OPERATIONS:
                 response = _json(200, self.auth.handle(name, params))
