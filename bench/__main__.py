@@ -187,6 +187,8 @@ def main(sections: list[str]) -> int:
     chosen = sections or ["start", "overhead", "load", "headless"]
     with tempfile.TemporaryDirectory(prefix="cognito-tutorial-bench-") as tmp:
         work = Path(tmp)
+        # Sandboxes started here keep their access key and records here, not in your home.
+        os.environ["COGNITO_TUTORIAL_HOME"] = str(work / "home")
         if "start" in chosen:
             run_section("start", sandbox_start.run, results)
         if "overhead" in chosen:

@@ -3,6 +3,8 @@
 `sandbox("--fresh")` or `sandbox("--state", path)`: `python -m cognito_tutorial sandbox`.
 `plain_moto()`: moto's own server with TOTP checks on, the baseline the sandbox is compared to.
 Each is a context manager that stops its process on the way out, whatever happened.
+`client(server)` signs as `connect()` does: with the sandbox's own key (it checks signatures),
+or with placeholder keys for moto (it checks none).
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from cognito_tutorial.sandbox.credentials import Credentials, load_or_create
+from cognito_tutorial.sandbox.paths import state_dir
+
 LOOPBACK = "127.0.0.1"
 START_TIMEOUT_S = 30.0
 
@@ -30,6 +35,7 @@ START_TIMEOUT_S = 30.0
 class Server:
     url: str
     process: subprocess.Popen
+    key: Credentials | None = None  # the sandbox's access key; None for plain moto
 
     def kill(self) -> None:
         """SIGKILL: no clean-up runs, as when a laptop's kernel or terminal is killed."""
@@ -53,6 +59,8 @@ def start_sandbox(*args: str) -> Server:
     env = dict(os.environ)
     if "--state" in args:
         env["COGNITO_TUTORIAL_HOME"] = str(Path(args[args.index("--state") + 1]).parent)
+    home = Path(env["COGNITO_TUTORIAL_HOME"]) if env.get("COGNITO_TUTORIAL_HOME") else state_dir()
+    key = load_or_create(home)  # the key the sandbox will find in its home
     process = subprocess.Popen(
         [sys.executable, "-m", "cognito_tutorial", "sandbox", "--port", "0", *args],
         stdout=subprocess.PIPE,
@@ -65,7 +73,7 @@ def start_sandbox(*args: str) -> Server:
     if "listening on " not in line:
         process.kill()
         raise RuntimeError(f"the sandbox did not start: {line!r}")
-    return Server(line.split("listening on ", 1)[1].split()[0], process)
+    return Server(line.split("listening on ", 1)[1].split()[0], process, key)
 
 
 def free_port() -> int:
@@ -115,14 +123,15 @@ def plain_moto() -> Iterator[Server]:
         server.stop()
 
 
-def client(url: str) -> Any:
+def client(server: Server) -> Any:
     """A boto3 client as `connect()` builds it: no retries, so every call is measured once."""
+    key = server.key or Credentials("bench", "bench")
     return boto3.client(
         "cognito-idp",
-        endpoint_url=url,
+        endpoint_url=server.url,
         region_name="us-east-1",
-        aws_access_key_id="bench",
-        aws_secret_access_key="bench",
+        aws_access_key_id=key.access_key_id,
+        aws_secret_access_key=key.secret_access_key,
         config=Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=60),
     )
 
