@@ -16,6 +16,7 @@ import re
 import stat
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 from urllib.parse import urlparse
@@ -118,25 +119,32 @@ def test_the_key_is_generated_once_owner_only_where_aws_sdks_read_it(tmp_path, m
 
 
 CREATE = """
-import sys, time
+import sys
 from pathlib import Path
 from cognito_tutorial.sandbox.credentials import load_or_create
-go = Path(sys.argv[2])
-while not go.exists():  # all processes start creating at the same instant
+home, ready, go = (Path(arg) for arg in sys.argv[1:])
+ready.touch()
+while not go.exists():  # every racer imported and waiting: all start at the same instant
     pass
-print(load_or_create(Path(sys.argv[1])).access_key_id)
+print(load_or_create(home).access_key_id)
 """
 
 
 @pytest.mark.parametrize("attempt", range(3))
 def test_processes_racing_to_create_the_key_all_get_the_same_one(tmp_path, attempt):
     home, go = tmp_path / "home", tmp_path / "go"
+    ready = [tmp_path / f"ready-{n}" for n in range(4)]
     racers = [
         subprocess.Popen(
-            [sys.executable, "-c", CREATE, str(home), str(go)], stdout=subprocess.PIPE, text=True
+            [sys.executable, "-c", CREATE, str(home), str(flag), str(go)],
+            stdout=subprocess.PIPE,
+            text=True,
         )
-        for _ in range(4)
+        for flag in ready
     ]
+    deadline = time.monotonic() + 60
+    while not all(flag.exists() for flag in ready) and time.monotonic() < deadline:
+        time.sleep(0.01)
     go.touch()
     keys = {racer.communicate(timeout=60)[0].strip() for racer in racers}
     assert all(racer.returncode == 0 for racer in racers)
