@@ -190,6 +190,8 @@ def main(sections: list[str]) -> int:
     chosen = sections or ["setup", "start", "overhead", "load", "headless"]
     with tempfile.TemporaryDirectory(prefix="cognito-tutorial-bench-") as tmp:
         work = Path(tmp)
+        # Sandboxes started here keep their access key and records here, not in your home.
+        os.environ["COGNITO_TUTORIAL_HOME"] = str(work / "home")
         if "setup" in chosen:
             run_section("setup", setup.run, results)
         if "start" in chosen:

@@ -56,8 +56,8 @@ class Learner:
             self.latencies.append(time.perf_counter() - started)
 
 
-def workshop_pool(url: str) -> tuple[str, str]:
-    cognito = servers.client(url)
+def workshop_pool(server: servers.Server) -> tuple[str, str]:
+    cognito = servers.client(server)
     pool_id = cognito.create_user_pool(PoolName="workshop")["UserPool"]["Id"]
     cognito.set_user_pool_mfa_config(
         UserPoolId=pool_id, SoftwareTokenMfaConfiguration={"Enabled": True}, MfaConfiguration="ON"
@@ -125,9 +125,9 @@ def learn(learner: Learner, pool_id: str, client_id: str, start: threading.Barri
         learner.error = f"{type(error).__name__}: {error}"
 
 
-def lost_enrolments(url: str, pool_id: str, learners: list[Learner]) -> set[str]:
+def lost_enrolments(server: servers.Server, pool_id: str, learners: list[Learner]) -> set[str]:
     """Learners told their enrolment succeeded whose user or authenticator is not there."""
-    cognito = servers.client(url)
+    cognito = servers.client(server)
     lost = set()
     for learner in learners:
         if not learner.enrolled:
@@ -142,8 +142,8 @@ def lost_enrolments(url: str, pool_id: str, learners: list[Learner]) -> set[str]
 
 
 def workshop(server: servers.Server, learners: int) -> tuple[str, list[Learner], float]:
-    pool_id, client_id = workshop_pool(server.url)
-    people = [Learner(f"learner-{i:03d}", servers.client(server.url)) for i in range(learners)]
+    pool_id, client_id = workshop_pool(server)
+    people = [Learner(f"learner-{i:03d}", servers.client(server)) for i in range(learners)]
     start = threading.Barrier(learners + 1)
     threads = [
         threading.Thread(target=learn, args=(person, pool_id, client_id, start), daemon=True)
@@ -216,11 +216,11 @@ def run(state_dir: Path, learners: int = LEARNERS, rounds: int = ROUNDS) -> dict
         server = servers.start_sandbox("--state", str(state_file))
         try:
             for pool_id, group in groups:  # everything acknowledged before the last SIGKILL
-                lost_after_restart |= lost_enrolments(server.url, pool_id, group)
+                lost_after_restart |= lost_enrolments(server, pool_id, group)
             if len(groups) == rounds:
                 break
             pool_id, group, took = workshop(server, learners)
-            lost |= lost_enrolments(server.url, pool_id, group)
+            lost |= lost_enrolments(server, pool_id, group)
             groups.append((pool_id, group))
             seconds += took
         finally:
@@ -238,7 +238,7 @@ def run(state_dir: Path, learners: int = LEARNERS, rounds: int = ROUNDS) -> dict
     with servers.sandbox("--fresh") as fresh:
         for _ in range(rounds):
             pool_id, group, took = workshop(fresh, learners)
-            lost |= lost_enrolments(fresh.url, pool_id, group)
+            lost |= lost_enrolments(fresh, pool_id, group)
             people, seconds = people + group, seconds + took
     figures = summary(people, seconds, lost)
     results.update({f"load_fresh_{key}": value for key, value in figures.items()})

@@ -53,7 +53,7 @@ class Target:
     """One server under measurement, with the pool and users made on it."""
 
     name: str
-    url: str
+    server: servers.Server
     code_step_ahead: int  # 1 on the sandbox (replay protection), 0 on moto
     cognito: Any = None
     pool_id: str = ""
@@ -61,7 +61,7 @@ class Target:
     samples: dict[str, list[float]] = field(default_factory=lambda: {op: [] for op in OPERATIONS})
 
     def set_up(self, users: int) -> None:
-        self.cognito = servers.client(self.url)
+        self.cognito = servers.client(self.server)
         self.pool_id = self.cognito.create_user_pool(PoolName="bench")["UserPool"]["Id"]
         self.cognito.set_user_pool_mfa_config(
             UserPoolId=self.pool_id,
@@ -211,9 +211,9 @@ def run(state_dir: Path, rounds: int = ROUNDS) -> dict[str, Any]:
         servers.plain_moto() as moto,
     ):
         targets = [
-            Target("sandbox_fresh", fresh.url, code_step_ahead=1),
-            Target("sandbox_persistent", persistent.url, code_step_ahead=1),
-            Target("moto", moto.url, code_step_ahead=0),
+            Target("sandbox_fresh", fresh, code_step_ahead=1),
+            Target("sandbox_persistent", persistent, code_step_ahead=1),
+            Target("moto", moto, code_step_ahead=0),
         ]
         for target in targets:
             target.set_up(users=rounds + WARM_UP_ROUNDS)

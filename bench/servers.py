@@ -3,6 +3,8 @@
 `sandbox("--fresh")` or `sandbox("--state", path)`: a sandbox process, through `sandbox.spawn`.
 `plain_moto()`: moto's own server with TOTP checks on, the baseline the sandbox is compared to.
 Each is a context manager that stops its process on the way out, whatever happened.
+`client(server)` signs as `connect()` does: with the sandbox's own key (it checks signatures),
+or with placeholder keys for moto (it checks none).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from cognito_tutorial.sandbox.credentials import Credentials, load_or_create
+
 LOOPBACK = "127.0.0.1"
 START_TIMEOUT_S = 30.0
 
@@ -31,6 +35,7 @@ START_TIMEOUT_S = 30.0
 class Server:
     url: str
     process: subprocess.Popen
+    key: Credentials | None = None  # the sandbox's access key; None for plain moto
 
     def kill(self) -> None:
         """SIGKILL: no clean-up runs, as when a laptop's kernel or terminal is killed."""
@@ -46,9 +51,9 @@ class Server:
                 self.kill()
 
 
-def start_sandbox(*args: str) -> Any:
+def start_sandbox(*args: str) -> Server:
     """Launch the sandbox with `--fresh` or `--state FILE` (through the one spawn function);
-    return once it is ready. It has `.url`, `.stop()` and `.kill()`, like `Server`.
+    return once it is ready.
 
     With `--state FILE`, the sandbox's home (log, credentials) is FILE's folder, so a
     benchmark never touches the developer's own sandbox."""
@@ -56,17 +61,16 @@ def start_sandbox(*args: str) -> Any:
 
     if args == ("--fresh",):
         home = Path(tempfile.mkdtemp(prefix="bench-sandbox-"))
-        return spawn(fresh=True, log_path=home / "sandbox.log", env=_home_env(home))
-    if len(args) == 2 and args[0] == "--state":
-        state = Path(args[1])
-        return spawn(
-            state_path=state, log_path=state.parent / "sandbox.log", env=_home_env(state.parent)
-        )
-    raise ValueError(f"start_sandbox takes --fresh or --state FILE, not {args}")
-
-
-def _home_env(home: Path) -> dict[str, str]:
-    return dict(os.environ, COGNITO_TUTORIAL_HOME=str(home))
+        where: dict[str, Any] = {"fresh": True}
+    elif len(args) == 2 and args[0] == "--state":
+        home = Path(args[1]).parent
+        where = {"state_path": Path(args[1])}
+    else:
+        raise ValueError(f"start_sandbox takes --fresh or --state FILE, not {args}")
+    key = load_or_create(home)  # the key the sandbox will find in its home
+    env = dict(os.environ, COGNITO_TUTORIAL_HOME=str(home))
+    spawned = spawn(**where, log_path=home / "sandbox.log", env=env)
+    return Server(spawned.url, spawned.process, key)
 
 
 def free_port() -> int:
@@ -116,14 +120,15 @@ def plain_moto() -> Iterator[Server]:
         server.stop()
 
 
-def client(url: str) -> Any:
+def client(server: Server) -> Any:
     """A boto3 client as `connect()` builds it: no retries, so every call is measured once."""
+    key = server.key or Credentials("bench", "bench")
     return boto3.client(
         "cognito-idp",
-        endpoint_url=url,
+        endpoint_url=server.url,
         region_name="us-east-1",
-        aws_access_key_id="bench",
-        aws_secret_access_key="bench",
+        aws_access_key_id=key.access_key_id,
+        aws_secret_access_key=key.secret_access_key,
         config=Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=60),
     )
 

@@ -2,16 +2,27 @@
 
 Only the construction of the client differs between the two; every notebook call is the same.
 Choosing AWS is explicit: `connect("aws")` or `COGNITO_TUTORIAL_BACKEND=aws`.
+
+The sandbox checks signatures as AWS does, with its own access key (`sandbox/credentials.py`):
+clients for it sign with the key of this user's sandbox home, or with the key a room's handout
+gives (`COGNITO_TUTORIAL_ACCESS_KEY_ID` and `COGNITO_TUTORIAL_SECRET_ACCESS_KEY`, beside
+`COGNITO_TUTORIAL_ENDPOINT`). A learner's own AWS keys (`AWS_ACCESS_KEY_ID`) are never sent to it.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .sandbox.credentials import Credentials
 
 LOCAL, AWS = "local", "aws"
 SANDBOX_REGION = "us-east-1"
+ENDPOINT_VARIABLE = "COGNITO_TUTORIAL_ENDPOINT"
+ACCESS_KEY_VARIABLE = "COGNITO_TUTORIAL_ACCESS_KEY_ID"
+SECRET_KEY_VARIABLE = "COGNITO_TUTORIAL_SECRET_ACCESS_KEY"
 
 
 @dataclass(frozen=True)
@@ -53,8 +64,10 @@ def connect(backend: str | None = None, region: str | None = None, *, quiet: boo
     """A ready boto3 cognito-idp client, and a line saying where it points.
 
     Local: reuses this user's running sandbox or starts one (it stops itself after two hours
-    without requests; `python -m cognito_tutorial sandbox --stop` stops it at once).
-    `COGNITO_TUTORIAL_ENDPOINT` points it at a given sandbox instead (a workshop's shared one).
+    without requests; `python -m cognito_tutorial sandbox --stop` stops it at once), and signs
+    with that sandbox's key. `COGNITO_TUTORIAL_ENDPOINT` points it at a given sandbox instead (a
+    workshop's shared one), signing with the key in `COGNITO_TUTORIAL_ACCESS_KEY_ID` and
+    `COGNITO_TUTORIAL_SECRET_ACCESS_KEY` if set (see `sandbox_credentials`).
     AWS: the standard credential chain and region; the account is looked up and shown first.
 
     :param backend: "local" or "aws"; default from COGNITO_TUTORIAL_BACKEND, else "local".
@@ -68,7 +81,8 @@ def connect(backend: str | None = None, region: str | None = None, *, quiet: boo
     if chosen == LOCAL:
         import botocore.session
 
-        url = os.environ.get("COGNITO_TUTORIAL_ENDPOINT")
+        url = os.environ.get(ENDPOINT_VARIABLE)
+        key = sandbox_credentials(url)
         state = None
         if not url:
             running = _own_sandbox()
@@ -80,9 +94,9 @@ def connect(backend: str | None = None, region: str | None = None, *, quiet: boo
             "cognito-idp",
             endpoint_url=url,
             region_name=SANDBOX_REGION,
-            # The sandbox accepts any keys; fixed ones keep a learner's real keys out of it.
-            aws_access_key_id="sandbox",
-            aws_secret_access_key="sandbox",
+            # Explicit keys: the credential chain would find a learner's real AWS keys.
+            aws_access_key_id=key.access_key_id,
+            aws_secret_access_key=key.secret_access_key,
             config=Config(retries={"max_attempts": 1}, connect_timeout=3, read_timeout=30),
         )
         target = Target(LOCAL, SANDBOX_REGION, url, None, state)
@@ -109,6 +123,43 @@ def connect(backend: str | None = None, region: str | None = None, *, quiet: boo
 def describe_target(client: Any) -> Target:
     """Where a client made by `connect` points."""
     return client.meta.tutorial_target
+
+
+def access_key_id(client: Any) -> str:
+    """The access key ID a client signs with: an ID, not a secret (the secret key never leaves
+    the client; only signatures made with it do)."""
+    # botocore has no public accessor for a client's credentials.
+    return client._request_signer._credentials.get_frozen_credentials().access_key
+
+
+def sandbox_credentials(endpoint: str | None = None) -> Credentials:
+    """The access key to sign with for a local sandbox.
+
+    :param endpoint: None for this user's own sandbox: the key in its home
+        (`<COGNITO_TUTORIAL_HOME>/credentials`, made on first use). A URL for a given sandbox
+        (a room's): the key in COGNITO_TUTORIAL_ACCESS_KEY_ID and
+        COGNITO_TUTORIAL_SECRET_ACCESS_KEY (from the room's handout) if set, else the home's
+        (a room sandbox run from the same home, or a headless run's).
+    :raises TutorialError: only one of the two variables is set, or the home's file is unusable.
+    """
+    from .errors import TutorialError
+    from .sandbox import credentials
+    from .sandbox.paths import state_dir
+
+    key_id = os.environ.get(ACCESS_KEY_VARIABLE, "").strip()
+    secret = os.environ.get(SECRET_KEY_VARIABLE, "").strip()
+    if endpoint and (key_id or secret):
+        if not (key_id and secret):
+            missing = SECRET_KEY_VARIABLE if key_id else ACCESS_KEY_VARIABLE
+            raise TutorialError(
+                f"{missing} is not set, but its partner is. Set both from the room's handout "
+                "(access_key_id and secret_access_key), or neither for your own sandbox."
+            )
+        return credentials.Credentials(key_id, secret)
+    try:
+        return credentials.load_or_create(state_dir())
+    except credentials.CredentialsError as error:
+        raise TutorialError(str(error)) from error
 
 
 def _own_sandbox() -> Any:

@@ -23,9 +23,9 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from .backend import AWS, LOCAL, choose_backend, describe_target
+from .backend import AWS, LOCAL, choose_backend, describe_target, sandbox_credentials
 from .errors import TutorialError
 from .tagged_pools import ATTENDEE_TAG, ROOM_TAG, find_tagged_pools, is_tutorial_pool
 from .workspace import (
@@ -39,6 +39,9 @@ from .workspace import (
     save,
 )
 
+if TYPE_CHECKING:
+    from .sandbox.credentials import Credentials
+
 MAX_ATTENDEES = 500
 ROOM_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 ENDPOINT_VARIABLE = "COGNITO_TUTORIAL_ENDPOINT"
@@ -47,6 +50,8 @@ HANDOUT_FIELDS = (
     "attendee",
     "backend",
     "endpoint",
+    "access_key_id",
+    "secret_access_key",
     "region",
     "pool_id",
     "pool_name",
@@ -181,10 +186,22 @@ def first_cell(workspace: Workspace) -> str:
     )
 
 
-def handout_row(number: int, workspace: Workspace, endpoint: str | None) -> dict[str, str]:
-    """One attendee's line of the handout."""
-    row = {key: value for key, value in asdict(workspace).items() if key in HANDOUT_FIELDS}
-    row.update(attendee=f"{number:03d}", endpoint=endpoint or "", first_cell=first_cell(workspace))
+def handout_row(
+    number: int, workspace: Workspace, endpoint: str | None, key: Credentials | None = None
+) -> dict[str, str]:
+    """One attendee's line of the handout.
+
+    :param key: the room sandbox's access key (the same on every row), which learners set as
+        COGNITO_TUTORIAL_ACCESS_KEY_ID and COGNITO_TUTORIAL_SECRET_ACCESS_KEY; None on AWS.
+    """
+    row = {name: value for name, value in asdict(workspace).items() if name in HANDOUT_FIELDS}
+    row.update(
+        attendee=f"{number:03d}",
+        endpoint=endpoint or "",
+        access_key_id=key.access_key_id if key else "",
+        secret_access_key=key.secret_access_key if key else "",
+        first_cell=first_cell(workspace),
+    )
     return row
 
 
@@ -221,7 +238,8 @@ def provision_room(
     :param room: the room's name (tags and pool names).
     :param attendees: how many pools, 1 to :data:`MAX_ATTENDEES`.
     :param handout: the CSV to create (mode 0600; an existing file is never overwritten).
-    :param endpoint: the sandbox URL learners use (goes into the handout); None on AWS.
+    :param endpoint: the sandbox URL learners use (goes into the handout, with the key this
+        process signs with for it: `backend.sandbox_credentials(endpoint)`); None on AWS.
     :param progress: called with (done, total) after each attendee.
     :returns: the attendees' workspaces, in order.
     :raises TutorialError: a bad room name or count, a room that already has pools, an existing
@@ -237,6 +255,7 @@ def provision_room(
             f"Room {room!r} already has {len(existing)} pool(s). Remove them with "
             f"`python -m cognito_tutorial cleanup --room {room} --yes`, or choose another --room."
         )
+    key = sandbox_credentials(endpoint) if endpoint else None
     made: list[Workspace] = []
     with open_handout(handout) as out:
         writer = csv.DictWriter(out, fieldnames=HANDOUT_FIELDS)
@@ -250,7 +269,7 @@ def provision_room(
                     f"{handout} lists those made; remove everything with `python -m "
                     f"cognito_tutorial cleanup --room {room} --yes` before trying again."
                 ) from error
-            writer.writerow(handout_row(number, workspace, endpoint))
+            writer.writerow(handout_row(number, workspace, endpoint, key))
             out.flush()
             made.append(workspace)
             if progress:

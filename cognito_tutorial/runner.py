@@ -363,6 +363,9 @@ def run_notebooks(
                     COGNITO_TUTORIAL_ENDPOINT=endpoint,
                     COGNITO_TUTORIAL_HOME=str(home),
                     COGNITO_TUTORIAL_BACKEND=None,
+                    # A room's key is not the fresh sandbox's: kernels sign with the home's.
+                    COGNITO_TUTORIAL_ACCESS_KEY_ID=None,
+                    COGNITO_TUTORIAL_SECRET_ACCESS_KEY=None,
                     IPYTHONDIR=str(ipython_dir),
                 )
             )

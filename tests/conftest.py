@@ -17,6 +17,7 @@ from support import ALL_FLOWS, AWS_ACCOUNT, FakeSession, PoolUnderTest, client_f
 
 from cognito_tutorial.sandbox import spawn
 from cognito_tutorial.sandbox.clock import ManualClock
+from cognito_tutorial.sandbox.credentials import Credentials, load_or_create
 from cognito_tutorial.sandbox.server import ThreadedSandbox, serve_in_thread
 
 
@@ -27,7 +28,19 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     os.environ["COGNITO_TUTORIAL_HOME"] = str(home)
     os.environ.pop("COGNITO_TUTORIAL_ENDPOINT", None)
     os.environ.pop("COGNITO_TUTORIAL_BACKEND", None)
+    os.environ.pop("COGNITO_TUTORIAL_ACCESS_KEY_ID", None)
+    os.environ.pop("COGNITO_TUTORIAL_SECRET_ACCESS_KEY", None)
     return home
+
+
+@pytest.fixture
+def room_key(monkeypatch: pytest.MonkeyPatch, isolated_home: Path) -> Credentials:
+    """The test sandboxes' key in COGNITO_TUTORIAL_ACCESS_KEY_ID and _SECRET_ACCESS_KEY, as a
+    room's handout gives it: for tests that point connect() at them from another home."""
+    key = load_or_create(isolated_home)
+    monkeypatch.setenv("COGNITO_TUTORIAL_ACCESS_KEY_ID", key.access_key_id)
+    monkeypatch.setenv("COGNITO_TUTORIAL_SECRET_ACCESS_KEY", key.secret_access_key)
+    return key
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Shared test helpers (not fixtures): a boto3 client for a sandbox URL, pools under test."""
+"""Shared test helpers (not fixtures): a signing boto3 client for a sandbox, pools under test."""
 
 from __future__ import annotations
 
@@ -11,20 +11,26 @@ import pyotp
 from botocore.config import Config
 
 from cognito_tutorial.sandbox.clock import ManualClock
+from cognito_tutorial.sandbox.credentials import Credentials, load_or_create
+from cognito_tutorial.sandbox.paths import state_dir
 
 REGION = "us-east-1"
 PASSWORD = "Corr3ct-Horse!"
 
 
-def client_for(url: str, *, parameter_validation: bool = True):
-    """A boto3 client for the sandbox at `url`; `parameter_validation=False` sends what botocore
-    would refuse itself (out-of-range numbers, short codes), as an SDK that does not check does."""
+def client_for(url: str, key: Credentials | None = None, *, parameter_validation: bool = True):
+    """A client for the sandbox at `url`, signing with `key` (default: the key of the
+    COGNITO_TUTORIAL_HOME in effect, which every sandbox started from it uses).
+
+    `parameter_validation=False` sends what botocore would refuse itself (out-of-range numbers,
+    short codes), as an SDK that does not check does."""
+    key = key or load_or_create(state_dir())
     return boto3.client(
         "cognito-idp",
         endpoint_url=url,
         region_name=REGION,
-        aws_access_key_id="sandbox",
-        aws_secret_access_key="sandbox",
+        aws_access_key_id=key.access_key_id,
+        aws_secret_access_key=key.secret_access_key,
         config=Config(retries={"max_attempts": 1}, parameter_validation=parameter_validation),
     )
 

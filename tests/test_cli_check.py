@@ -13,6 +13,7 @@ import botocore.session
 import pytest
 from botocore import xform_name
 from botocore.stub import Stubber
+from support import client_for
 
 from cognito_tutorial import cli, connect, preflight, sandbox
 from cognito_tutorial.preflight import FAIL, INFO, OK, WARN
@@ -43,13 +44,7 @@ def test_check_passes_on_a_running_sandbox_and_leaves_nothing_behind(sandbox_pro
     assert "not compared with a time source" in out
     assert table["AWS"] == "SKIP"
     assert "Ready" in out
-    pools = boto3.client(
-        "cognito-idp",
-        endpoint_url=sandbox_process,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-    ).list_user_pools(MaxResults=60)["UserPools"]
+    pools = client_for(sandbox_process).list_user_pools(MaxResults=60)["UserPools"]
     assert [pool["Name"] for pool in pools if "check" in pool["Name"]] == []
 
 
@@ -112,7 +107,7 @@ def no_aws_credentials(monkeypatch) -> None:
 
 
 @pytest.fixture
-def cognito_here(monkeypatch, sandbox_url, tmp_path):
+def cognito_here(monkeypatch, sandbox_url, tmp_path, room_key):
     monkeypatch.setenv("COGNITO_TUTORIAL_ENDPOINT", sandbox_url)
     monkeypatch.setenv("COGNITO_TUTORIAL_HOME", str(tmp_path))
     return connect(quiet=True)

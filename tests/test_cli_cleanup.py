@@ -22,7 +22,7 @@ from cognito_tutorial import cli, connect, provisioning, workspace
 
 
 @pytest.fixture
-def here(monkeypatch, sandbox_process, tmp_path):
+def here(monkeypatch, sandbox_process, tmp_path, room_key):
     """A learner's client on this module's sandbox; every tutorial pool there removed first."""
     monkeypatch.setenv("COGNITO_TUTORIAL_ENDPOINT", sandbox_process)
     monkeypatch.setenv("COGNITO_TUTORIAL_HOME", str(tmp_path))

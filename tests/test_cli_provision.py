@@ -14,6 +14,7 @@ from support import AWS_ACCOUNT
 
 from cognito_tutorial import cli, connect, provisioning, workspace
 from cognito_tutorial.errors import TutorialError
+from cognito_tutorial.sandbox.credentials import load_or_create
 
 
 def read_handout(path) -> list[dict[str, str]]:
@@ -26,7 +27,7 @@ def room() -> str:
 
 
 @pytest.fixture
-def cognito_here(monkeypatch, sandbox_url, tmp_path):
+def cognito_here(monkeypatch, sandbox_url, tmp_path, room_key):
     """A learner's client on the test sandbox, with this test's own workspace record folder."""
     monkeypatch.setenv("COGNITO_TUTORIAL_ENDPOINT", sandbox_url)
     monkeypatch.setenv("COGNITO_TUTORIAL_HOME", str(tmp_path / "home"))
@@ -37,7 +38,7 @@ def cognito_here(monkeypatch, sandbox_url, tmp_path):
 
 
 def test_provision_makes_a_pool_per_attendee_and_a_private_handout(
-    sandbox_url, cognito, tmp_path, capsys
+    sandbox_url, cognito, isolated_home, tmp_path, capsys
 ):
     name, handout = room(), tmp_path / "handout.csv"
     argv = ["provision", "--attendees", "3", "--room", name, "--endpoint", sandbox_url]
@@ -51,8 +52,13 @@ def test_provision_makes_a_pool_per_attendee_and_a_private_handout(
     assert [row["attendee"] for row in rows] == ["001", "002", "003"]
     assert len({row["pool_id"] for row in rows}) == 3
     assert len({row["password"] for row in rows}) == 3
+    key = load_or_create(isolated_home)  # the room sandbox's: it runs from this home
     for row in rows:
         assert row["endpoint"] == sandbox_url and row["backend"] == "local"
+        assert (row["access_key_id"], row["secret_access_key"]) == (
+            key.access_key_id,
+            key.secret_access_key,
+        )
         pool = cognito.describe_user_pool(UserPoolId=row["pool_id"])["UserPool"]
         assert pool["Name"] == f"cognito-tutorial-{name}-{row['attendee']}"
         assert pool["UserPoolTags"] == {
@@ -140,7 +146,7 @@ def test_a_room_that_already_has_pools_is_refused(sandbox_url, tmp_path, capsys)
     assert not (tmp_path / "b.csv").exists()
 
 
-def test_the_default_handout_goes_to_the_state_folder(sandbox_url, monkeypatch, tmp_path):
+def test_the_default_handout_goes_to_the_state_folder(sandbox_url, monkeypatch, tmp_path, room_key):
     monkeypatch.setenv("COGNITO_TUTORIAL_HOME", str(tmp_path))
     name = room()
     assert (
@@ -225,9 +231,10 @@ def test_provision_on_aws_shows_the_account_then_creates_tagged_pools(aws, tmp_p
     shown = out.index(f"AWS account {AWS_ACCOUNT} in region eu-west-1")
     assert shown < out.index("Provisioned 2 attendee(s)")
     rows = read_handout(handout)
-    assert [(r["backend"], r["region"], r["endpoint"]) for r in rows] == [
-        ("aws", "eu-west-1", "")
-    ] * 2
+    assert [
+        (r["backend"], r["region"], r["endpoint"], r["access_key_id"], r["secret_access_key"])
+        for r in rows
+    ] == [("aws", "eu-west-1", "", "", "")] * 2
     assert [r["pool_id"] for r in rows] == ["eu-west-1_Pool1", "eu-west-1_Pool2"]
     assert (
         "use_provisioned_pool(connect('aws', 'eu-west-1'), 'eu-west-1_Pool1'"

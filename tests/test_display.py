@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 import secrets
 
-import boto3
 import pytest
 from botocore.awsrequest import AWSPreparedRequest
-from botocore.config import Config
+from support import client_for
 
 from cognito_tutorial.display import (
     is_secret_key,
@@ -180,14 +179,7 @@ def test_show_refuses_what_is_not_a_response() -> None:
 
 
 def fresh_client(url: str):
-    return boto3.client(
-        "cognito-idp",
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="sandbox",
-        aws_secret_access_key="sandbox",
-        config=Config(retries={"max_attempts": 1}),
-    )
+    return client_for(url)  # a new client each time: no handler from another test
 
 
 def test_wire_view_shows_what_botocore_sent(sandbox_url: str) -> None:

@@ -14,7 +14,14 @@ from contextlib import closing
 from urllib.parse import urlparse
 
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 from expect import cognito_error
+from support import REGION
+
+from cognito_tutorial.sandbox.credentials import load_or_create
+from cognito_tutorial.sandbox.paths import state_dir
 
 TARGET = "AWSCognitoIdentityProviderService."
 
@@ -26,8 +33,19 @@ def connect_to(url: str) -> socket.socket:
     return connection
 
 
-def request_head(operation: str, *headers: str) -> bytes:
-    lines = ["POST / HTTP/1.1", "Host: 127.0.0.1", f"X-Amz-Target: {TARGET}{operation}"]
+def request_head(operation: str, *headers: str, signed_body: bytes = b"") -> bytes:
+    """The request line and headers, signed as botocore signs (the test home's key) over
+    `signed_body`: the body the sandbox will read, which is not always what a test sends."""
+    request = AWSRequest(
+        method="POST",
+        url="http://127.0.0.1/",
+        headers={"Host": "127.0.0.1", "X-Amz-Target": f"{TARGET}{operation}"},
+        data=signed_body,
+    )
+    key = load_or_create(state_dir())
+    signer = SigV4Auth(Credentials(key.access_key_id, key.secret_access_key), "cognito-idp", REGION)
+    signer.add_auth(request)
+    lines = ["POST / HTTP/1.1", *(f"{name}: {value}" for name, value in request.headers.items())]
     return ("\r\n".join([*lines, *headers]) + "\r\n\r\n").encode()
 
 
@@ -59,7 +77,7 @@ def still_serving(cognito) -> None:
 
 
 def json_request(operation: str, body: bytes) -> bytes:
-    return request_head(operation, f"Content-Length: {len(body)}") + body
+    return request_head(operation, f"Content-Length: {len(body)}", signed_body=body) + body
 
 
 @pytest.mark.parametrize(
@@ -140,7 +158,8 @@ def test_body_shorter_than_its_content_length(sandbox_url, cognito):
 
 def test_body_longer_than_its_content_length(sandbox_url, cognito):
     """Only Content-Length bytes are read: a cut-off document, then the rest is not a request."""
-    data = request_head("ListUserPools", "Content-Length: 5") + b'{"MaxResults": 1}'
+    data = request_head("ListUserPools", "Content-Length: 5", signed_body=b'{"Max')
+    data += b'{"MaxResults": 1}'
     status, reply = exchange(sandbox_url, data)
     assert status == 400
     assert cognito_shaped(reply)["__type"] == "SerializationException"
@@ -170,8 +189,9 @@ def chunked(body: bytes, size: int) -> bytes:
 
 
 def test_chunked_body_is_read(sandbox_url):
-    data = request_head("ListUserPools", "Transfer-Encoding: chunked")
-    status, reply = exchange(sandbox_url, data + chunked(b'{"MaxResults": 1}', 4))
+    body = b'{"MaxResults": 1}'
+    data = request_head("ListUserPools", "Transfer-Encoding: chunked", signed_body=body)
+    status, reply = exchange(sandbox_url, data + chunked(body, 4))
     assert status == 200
     assert "UserPools" in json.loads(reply)
 
@@ -207,7 +227,8 @@ def test_slow_body_is_answered(sandbox_url):
     """A body trickled a byte at a time (a slow link) is read to the end, then answered."""
     with closing(connect_to(sandbox_url)) as connection:
         body = b'{"MaxResults": 1}'
-        connection.sendall(request_head("ListUserPools", f"Content-Length: {len(body)}"))
+        head = request_head("ListUserPools", f"Content-Length: {len(body)}", signed_body=body)
+        connection.sendall(head)
         for byte in body:
             connection.sendall(bytes([byte]))
             time.sleep(0.01)

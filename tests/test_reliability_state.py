@@ -25,6 +25,7 @@ from cognito_tutorial.errors import explain
 from cognito_tutorial.sandbox import directory, state
 from cognito_tutorial.sandbox.auth import AuthState
 from cognito_tutorial.sandbox.clock import ManualClock
+from cognito_tutorial.sandbox.credentials import load_or_create
 from cognito_tutorial.sandbox.server import serve_in_thread
 
 
@@ -36,16 +37,17 @@ def processes(tmp_path: Path):
 
     def start(state_file: Path) -> sandbox.Spawned:
         home = tmp_path / "home"
-        started.append(
-            sandbox.spawn(
-                state_path=state_file,
-                log_path=home / "sandbox.log",
-                env=dict(os.environ, COGNITO_TUTORIAL_HOME=str(home)),
-            )
+        process = sandbox.spawn(
+            state_path=state_file,
+            log_path=home / "sandbox.log",
+            env=dict(os.environ, COGNITO_TUTORIAL_HOME=str(home)),
         )
-        with urllib.request.urlopen(f"{started[-1].url}/_sandbox/health", timeout=10) as reply:
-            started[-1].load_note = json.loads(reply.read())["state"]
-        return started[-1]
+        started.append(process)
+        with urllib.request.urlopen(f"{process.url}/_sandbox/health", timeout=10) as reply:
+            process.load_note = json.loads(reply.read())["state"]
+        key = load_or_create(home)  # the key the process found there
+        process.client = lambda: client_for(process.url, key)
+        return process
 
     yield start
     for process in started:
@@ -57,9 +59,8 @@ def usernames(cognito, pool_id: str) -> set[str]:
     return {user["Username"] for page in pages for user in page["Users"]}
 
 
-def write_until_killed(url: str, pool_id: str, prefix: str, acknowledged: list, errors: list):
+def write_until_killed(cognito, pool_id: str, prefix: str, acknowledged: list, errors: list):
     """AdminCreateUser in a loop; a user is acknowledged once its 200 came back."""
-    cognito = client_for(url)
     for index in range(10_000):  # bounded; the kill ends it long before
         username = f"{prefix}-{index}"
         try:
@@ -92,7 +93,7 @@ def test_sigkill_during_writes_loses_nothing_acknowledged(processes, tmp_path):
     folder.mkdir()
     state_file = folder / "state.pickle"
     first = processes(state_file)
-    pool_id = client_for(first.url).create_user_pool(PoolName="crash")["UserPool"]["Id"]
+    pool_id = first.client().create_user_pool(PoolName="crash")["UserPool"]["Id"]
     acknowledged: list[str] = []
     errors: list[Exception] = []
     process = first
@@ -100,7 +101,7 @@ def test_sigkill_during_writes_loses_nothing_acknowledged(processes, tmp_path):
         writers = [
             threading.Thread(
                 target=write_until_killed,
-                args=(process.url, pool_id, f"r{round_number}w{n}", acknowledged, errors),
+                args=(process.client(), pool_id, f"r{round_number}w{n}", acknowledged, errors),
             )
             for n in range(2)
         ]
@@ -116,7 +117,7 @@ def test_sigkill_during_writes_loses_nothing_acknowledged(processes, tmp_path):
 
         process = processes(state_file)
         assert "restored" in process.load_note, (seed, process.load_note)
-        missing = set(acknowledged) - usernames(client_for(process.url), pool_id)
+        missing = set(acknowledged) - usernames(process.client(), pool_id)
         assert not missing, f"seed {seed}: acknowledged but lost: {sorted(missing)}"
     assert not errors, (seed, errors)
     assert len(acknowledged) > 40  # the writes really ran between the kills

@@ -9,7 +9,7 @@ from cognito_tutorial.errors import TutorialError
 
 
 @pytest.fixture
-def cognito_here(monkeypatch, sandbox_url, tmp_path):
+def cognito_here(monkeypatch, sandbox_url, tmp_path, room_key):
     """A client on the test sandbox, with this test's own workspace record folder."""
     monkeypatch.setenv("COGNITO_TUTORIAL_ENDPOINT", sandbox_url)
     monkeypatch.setenv("COGNITO_TUTORIAL_HOME", str(tmp_path))

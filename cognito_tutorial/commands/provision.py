@@ -106,8 +106,10 @@ def run(args: argparse.Namespace) -> int:
     )
     if endpoint:
         print(
-            f"Learners start JupyterLab with COGNITO_TUTORIAL_ENDPOINT={endpoint} "
-            "and run their row's first_cell once."
+            f"Learners start JupyterLab with COGNITO_TUTORIAL_ENDPOINT={endpoint}, plus "
+            "COGNITO_TUTORIAL_ACCESS_KEY_ID and COGNITO_TUTORIAL_SECRET_ACCESS_KEY set to the "
+            "handout's access_key_id and secret_access_key (the room sandbox's key), and run "
+            "their row's first_cell once."
         )
     print(f"Afterwards: python -m cognito_tutorial cleanup --room {args.room} --yes")
     return 0

@@ -1,9 +1,10 @@
 """The sandbox's WSGI application: the Cognito JSON API on one URL, as AWS serves it.
 
-Every request is checked here first (size, X-Amz-Target, JSON, the API model's constraints), so
-that bad input gets a Cognito-shaped 400 and never reaches moto. The authentication operations go
-to the auth layer; everything else goes to moto's own Cognito server unchanged. One lock
-serialises requests: moto's objects are not thread-safe, and a sign-in takes milliseconds.
+Every request is checked here first (size, X-Amz-Target, the SigV4 signature where Cognito
+wants one, JSON, the API model's constraints), so that bad input gets a Cognito-shaped 4xx and
+never reaches moto. The authentication operations go to the auth layer; everything else goes
+to moto's own Cognito server unchanged. One lock serialises requests: moto's objects are not
+thread-safe, and a sign-in takes milliseconds.
 
 Whatever else goes wrong becomes Cognito's JSON `InternalErrorException`, never an HTML page: the
 traceback goes to the sandbox's log (its standard error), and the message says where that is.
@@ -29,6 +30,7 @@ from werkzeug.wrappers import Request, Response
 from . import paths, state, validation
 from .auth import AuthLayer
 from .clock import ClockFileError
+from .credentials import Credentials, load_or_create, needs_signature, verify_signature
 from .errors import CognitoError
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -39,9 +41,19 @@ log = logging.getLogger(__name__)
 
 
 class SandboxApp:
-    """WSGI callable. `state_path=None` keeps everything in memory (the `--fresh` sandbox)."""
+    """WSGI callable. `state_path=None` keeps everything in memory (the `--fresh` sandbox).
 
-    def __init__(self, *, clock: Any = None, state_path: Path | None = None) -> None:
+    `credentials`: the one access key whose signatures it accepts; default: its home's
+    (`credentials.load_or_create(paths.state_dir())`), whatever the state file."""
+
+    def __init__(
+        self,
+        *,
+        clock: Any = None,
+        state_path: Path | None = None,
+        credentials: Credentials | None = None,
+    ) -> None:
+        self.credentials = credentials or load_or_create(paths.state_dir())
         self.state_path = state_path
         if state_path is None:
             from . import directory
@@ -104,6 +116,15 @@ class SandboxApp:
                 "SerializationException", "The request body ended before its Content-Length."
             ) from None
         operation = validation.operation_model(request.headers.get("X-Amz-Target"))
+        if needs_signature(operation):  # as AWS: before the body is even parsed
+            verify_signature(
+                self.credentials,
+                method=request.method,
+                path=request.path,
+                query=request.query_string.decode("latin-1"),
+                headers=request.headers,
+                body=body,
+            )
         try:
             params = json.loads(body or b"{}", parse_constant=_not_json, parse_float=_finite_float)
             # A lone surrogate escape ("\\ud800") decodes but is not Unicode: refuse it here,
@@ -113,13 +134,6 @@ class SandboxApp:
             raise CognitoError("SerializationException", "The request body is not JSON.") from None
         validation.validate(operation, params)
         name = operation.name
-        if name.startswith("Admin") and "AWS4-HMAC-SHA256" not in request.headers.get(
-            "Authorization", ""
-        ):
-            # Admin operations need IAM credentials (SigV4); the sandbox accepts any keys.
-            raise CognitoError(
-                "MissingAuthenticationTokenException", "Missing Authentication Token"
-            )
         with self.lock:
             try:
                 if name in AuthLayer.OPERATIONS:
