@@ -189,6 +189,10 @@ def save_a_rich_state(path: Path, monkeypatch) -> str:
         signed_in.sign_in(user)
         cognito.admin_disable_user(UserPoolId=plain, Username=user)
         monkeypatch.setenv("COGNITO_TUTORIAL_ENDPOINT", sandbox.url)
+        monkeypatch.setenv("COGNITO_TUTORIAL_ACCESS_KEY_ID", sandbox.app.credentials.access_key_id)
+        monkeypatch.setenv(
+            "COGNITO_TUTORIAL_SECRET_ACCESS_KEY", sandbox.app.credentials.secret_access_key
+        )
         monkeypatch.setenv("COGNITO_TUTORIAL_HOME", str(path.parent))
         tutorial = connect(quiet=True)
         workspace.ensure_totp(tutorial, workspace.setup(tutorial, mfa="ON", quiet=True))
