@@ -22,6 +22,7 @@ from werkzeug.wrappers import Request, Response
 from . import state, validation
 from .auth import AuthLayer
 from .errors import CognitoError
+from .forget import Forgetting
 
 MAX_BODY_BYTES = 1024 * 1024
 CONTENT_TYPE = "application/x-amz-json-1.1"
@@ -45,6 +46,7 @@ class SandboxApp:
             self.load_note = loaded.note
         self.moto = create_backend_app("cognito-idp")
         self.lock = threading.Lock()
+        self.forgetting = Forgetting()
         self.last_request_at = time.monotonic()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
@@ -102,7 +104,10 @@ class SandboxApp:
                 if "AccessToken" in params:  # GetUser, GlobalSignOut, SetUserMFAPreference, ...
                     self.auth.check_access_token(params["AccessToken"])
                 response = self._moto_call(environ, body)
-            if self.state_path is not None and not name.startswith(READ_ONLY_PREFIXES):
+            writes = not name.startswith(READ_ONLY_PREFIXES)
+            if writes:  # before the save, so that the file holds what is alive (forget.py)
+                self.forgetting.forget_if_due(self.auth)
+            if self.state_path is not None and writes:
                 try:
                     state.save(self.state_path, self.auth.state)
                 except OSError as error:

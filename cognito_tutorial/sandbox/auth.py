@@ -54,10 +54,13 @@ FLOW_NOT_ENABLED = {
 }
 
 # [FLOW] "Amazon Cognito allows five failed sign-in attempts; after that it starts temporary
-# lockouts that double from 1 second, up to about 15 minutes."
+# lockouts that double from 1 second, up to about 15 minutes." And: "To reset the lockout to its
+# n=0 initial state, your user must either sign in successfully after a lockout period expires,
+# or not initiate any sign-in attempts for 15 consecutive minutes at any time after a lockout."
 FREE_ATTEMPTS = 5
 MAX_LOCKOUT_SECONDS = 15 * 60
-# Spent and expired sessions are remembered this long, so their errors say why.
+LOCKOUT_RESET_SECONDS = 15 * 60
+# Spent and expired sessions are remembered this long after they expire, so their errors say why.
 SESSION_MEMORY_SECONDS = 60 * 60
 DEFAULT_DEVICE_NAME = "TOTP device"
 
@@ -82,6 +85,10 @@ class AuthSession:
     srp_challenge: srp.PasswordVerifierChallenge | None = None
     phantom: bool = False  # SRP for an unknown user when existence errors are prevented
 
+    def remembered(self, now: float) -> bool:
+        """Still known, live or not: until SESSION_MEMORY_SECONDS after it expired."""
+        return now <= self.created_at + self.validity_s + SESSION_MEMORY_SECONDS
+
 
 @dataclass
 class Authenticator:
@@ -94,8 +101,16 @@ class Authenticator:
 
 @dataclass
 class Failures:
+    """A user's failed password attempts since their last sign-in, and the lockout they earned."""
+
     count: int = 0
     locked_until: float = 0.0
+    last_attempt_at: float = 0.0  # any sign-in attempt, one refused by the lockout included
+
+    def has_lapsed(self, now: float) -> bool:
+        """[FLOW] Fifteen minutes without an attempt start the count again. *Inferred*: also
+        for fewer than five failures (the guide speaks of the time after a lockout)."""
+        return now - self.last_attempt_at >= LOCKOUT_RESET_SECONDS
 
 
 @dataclass
@@ -178,6 +193,9 @@ class AuthLayer:
 
     def _refresh(self, pool: Pool, client: Client, auth: dict[str, str]) -> dict[str, Any]:
         token = _required(auth, "REFRESH_TOKEN")
+        # Before the SECRET_HASH check, which needs the owner of a token the sandbox may have
+        # forgotten: a forgotten token must answer as an expired one (*inferred* order).
+        directory.check_refresh_token_live(token, self.clock.now())
         owner = directory.refresh_token_owner(pool, token)
         if directory.client_secret(client):
             # Either the username or the user's sub is accepted in the hash for refreshes.
@@ -186,7 +204,7 @@ class AuthLayer:
                 user = directory.find_user(pool, owner)
                 names += [owner] + ([user.id] if user else [])
             self._check_secret_hash(client, auth, *names or [""])
-        user, result = directory.refresh(pool, client, token)
+        user, result = directory.refresh(pool, client, token, self.clock.now())
         self._check_user_can_sign_in(user)
         return {"ChallengeParameters": {}, "AuthenticationResult": result}
 
@@ -445,7 +463,11 @@ class AuthLayer:
 
     def _check_not_locked(self, pool: Pool, user: User) -> None:
         record = self.state.failures.get(_user_key(pool, user))
-        if record and record.count >= FREE_ATTEMPTS and self.clock.now() < record.locked_until:
+        now = self.clock.now()
+        if record and record.count >= FREE_ATTEMPTS and now < record.locked_until:
+            # [FLOW] Refused attempts do not lengthen the lockout, but they are attempts: the
+            # fifteen quiet minutes that reset the count start again.
+            record.last_attempt_at = now
             raise not_authorized("Password attempts exceeded")
 
     def _check_password(self, pool: Pool, user: User, correct: bool) -> None:
@@ -454,11 +476,15 @@ class AuthLayer:
         if correct:
             self.state.failures.pop(key, None)
             return
-        record = self.state.failures.setdefault(key, Failures())
+        now = self.clock.now()
+        record = self.state.failures.get(key)
+        if record is None or record.has_lapsed(now):
+            record = self.state.failures[key] = Failures()
         record.count += 1
+        record.last_attempt_at = now
         if record.count >= FREE_ATTEMPTS:
             lockout = min(2 ** (record.count - FREE_ATTEMPTS), MAX_LOCKOUT_SECONDS)
-            record.locked_until = self.clock.now() + lockout
+            record.locked_until = now + lockout
         raise not_authorized(WRONG_PASSWORD)
 
     def _after_password(self, pool: Pool, client: Client, user: User) -> dict[str, Any]:
@@ -508,13 +534,12 @@ class AuthLayer:
 
     def _tokens(self, pool: Pool, client: Client, user: User) -> dict[str, Any]:
         self.state.failures.pop(_user_key(pool, user), None)
-        result = directory.issue_tokens(pool, client, user)
+        result = directory.issue_tokens(pool, client, user, self.clock.now())
         return {"ChallengeParameters": {}, "AuthenticationResult": result}
 
     # --- sessions ----------------------------------------------------------------------------
 
     def _new_session(self, pool: Pool, client: Client, username: str, challenge: str) -> str:
-        self._forget_old_sessions()
         token = secrets.token_urlsafe(192)
         self.state.sessions[token] = AuthSession(
             pool_id=pool.id,
@@ -530,11 +555,17 @@ class AuthLayer:
         """[FLOW] A session lasts the client's AuthSessionValidity and answers one challenge.
         [SEEN] amplify-js AuthErrorStrings for the two messages."""
         session = self.state.sessions.get(token)
-        if session is None or (client is not None and session.client_id != client.id):
+        now = self.clock.now()
+        # One the sandbox has not forgotten yet (forget.py) answers as a forgotten one would.
+        if (
+            session is None
+            or not session.remembered(now)
+            or (client is not None and session.client_id != client.id)
+        ):
             raise not_authorized(SESSION_INVALID)
         if session.used:
             raise not_authorized(SESSION_USED)
-        if self.clock.now() > session.created_at + session.validity_s:
+        if now > session.created_at + session.validity_s:
             raise not_authorized(SESSION_EXPIRED)
         if session.challenge != challenge:
             # Inferred: the service's wording for a mismatched ChallengeName is not published.
@@ -555,16 +586,6 @@ class AuthLayer:
         if directory.find_user(pool, username) is not user:
             raise not_authorized(SESSION_INVALID)
         return user
-
-    def _forget_old_sessions(self) -> None:
-        horizon = self.clock.now() - SESSION_MEMORY_SECONDS
-        stale = [
-            token
-            for token, session in self.state.sessions.items()
-            if session.created_at + session.validity_s < horizon
-        ]
-        for token in stale:
-            del self.state.sessions[token]
 
 
 def _required(values: dict[str, str], name: str) -> str:

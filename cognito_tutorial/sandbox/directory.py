@@ -9,11 +9,16 @@ GetUser, GlobalSignOut and JWKS keep working with them.
 
 from __future__ import annotations
 
+import contextlib
 import copyreg
 import json
+import math
 import re
+import time as _time
 import types
+import uuid
 from base64 import urlsafe_b64decode
+from collections.abc import Iterator
 from typing import Any
 
 from joserfc.jwk import RSAKey
@@ -197,11 +202,16 @@ def record_totp_verified(user: User, *, enable: bool) -> None:
 # --- tokens ------------------------------------------------------------------------------
 
 
-def issue_tokens(pool: Pool, client: Client, user: User) -> dict[str, Any]:
-    """A new AuthenticationResult: access, ID and refresh tokens, registered with moto."""
-    refresh_token, origin_jti = pool.create_refresh_token(client.id, user.username)
-    access_token, expires_in = pool.create_access_token(client.id, user.username, origin_jti)
-    id_token, _ = pool.create_id_token(client.id, user.username, origin_jti)
+def issue_tokens(pool: Pool, client: Client, user: User, now: float) -> dict[str, Any]:
+    """A new AuthenticationResult: access, ID and refresh tokens, registered with moto.
+
+    Their times come from the sandbox's clock (`now`), not the wall clock, so that a virtual
+    clock ages them as it ages sessions; the refresh token carries its own expiry.
+    """
+    refresh_token, origin_jti = _new_refresh_token(pool, client, user.username, now)
+    with _moto_clock_at(now):
+        access_token, expires_in = pool.create_access_token(client.id, user.username, origin_jti)
+        id_token, _ = pool.create_id_token(client.id, user.username, origin_jti)
     return {
         "AccessToken": access_token,
         "ExpiresIn": expires_in,
@@ -211,8 +221,13 @@ def issue_tokens(pool: Pool, client: Client, user: User) -> dict[str, Any]:
     }
 
 
-def refresh(pool: Pool, client: Client, refresh_token: str) -> tuple[User, dict[str, Any]]:
-    """New access and ID tokens from a refresh token (no new refresh token, as Cognito)."""
+def refresh(
+    pool: Pool, client: Client, refresh_token: str, now: float
+) -> tuple[User, dict[str, Any]]:
+    """New access and ID tokens from a live refresh token (no new refresh token, as Cognito).
+
+    The caller has checked that it has not expired (`check_refresh_token_live`).
+    """
     if refresh_token not in pool.refresh_tokens:
         raise not_authorized("Invalid Refresh Token.")
     issued = pool.refresh_tokens[refresh_token]
@@ -222,7 +237,8 @@ def refresh(pool: Pool, client: Client, refresh_token: str) -> tuple[User, dict[
     if token_client_id != client.id:
         raise not_authorized("Invalid Refresh Token.")
     user = user_by_username(pool, username)
-    access_token, id_token, expires_in = pool.create_tokens_from_refresh_token(refresh_token)
+    with _moto_clock_at(now):
+        access_token, id_token, expires_in = pool.create_tokens_from_refresh_token(refresh_token)
     return user, {
         "AccessToken": access_token,
         "ExpiresIn": expires_in,
@@ -267,10 +283,12 @@ def access_token_user(access_token: str, now: float) -> tuple[Pool, User]:
         pool = find_pool(pool_id)
     except CognitoError:
         raise not_authorized("Invalid Access Token") from None
-    if access_token not in pool.access_tokens:
-        raise not_authorized("Access Token has been revoked")
+    # Expired before revoked: the sandbox forgets expired tokens, and one it forgot must answer
+    # as an expired one does.
     if claims.get("exp", 0) < now:
         raise not_authorized("Access Token has expired")
+    if access_token not in pool.access_tokens:
+        raise not_authorized("Access Token has been revoked")
     _, username = pool.access_tokens[access_token]
     return pool, user_by_username(pool, username)
 
@@ -339,3 +357,138 @@ def moto_error(error: Exception) -> CognitoError | None:
     if hasattr(error, "error_type") and hasattr(error, "message"):
         return CognitoError(error.error_type, error.message)
     return None
+
+
+# --- token lifetimes, and forgetting what Cognito would no longer honour ------------------
+
+
+class _SandboxTime:
+    """Stands in for the ``time`` module inside ``moto.cognitoidp.models``.
+
+    moto stamps each token's ``iat`` and ``exp`` with ``time.time()``. While the sandbox issues
+    tokens (`_moto_clock_at`) that reads the sandbox's clock instead, so that a virtual clock
+    (tests, headless runs) ages tokens as it ages sessions, and tokens expire in the order they
+    were issued. Everything else is the real module.
+    """
+
+    def __init__(self) -> None:
+        self.now: float | None = None
+
+    def time(self) -> float:
+        return _time.time() if self.now is None else self.now
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_time, name)
+
+
+_SANDBOX_TIME = _SandboxTime()
+_moto_models.time = _SANDBOX_TIME
+
+
+@contextlib.contextmanager
+def _moto_clock_at(now: float) -> Iterator[None]:
+    _SANDBOX_TIME.now = now
+    try:
+        yield
+    finally:
+        _SANDBOX_TIME.now = None
+
+
+# CreateUserPoolClient reference: RefreshTokenValidity, in TokenValidityUnits.RefreshToken
+# (days unless set), ranges from 60 minutes to 10 years and is 30 days when not set.
+DEFAULT_REFRESH_TOKEN_SECONDS = 30 * 24 * 60 * 60
+REFRESH_TOKEN_SECONDS_RANGE = (60 * 60, 10 * 365 * 24 * 60 * 60)
+SECONDS_PER_UNIT = {"seconds": 1, "minutes": 60, "hours": 60 * 60, "days": 24 * 60 * 60}
+
+
+def refresh_token_validity_seconds(client: Client) -> int:
+    """How long the client's refresh tokens last. A value outside Cognito's range is brought
+    into it, and 0 or an unreadable value means the default (*inferred*: the service refuses
+    such values when the client is created)."""
+    units = client.extended_config.get("TokenValidityUnits") or {}
+    unit = units.get("RefreshToken", "days") if isinstance(units, dict) else "days"
+    try:
+        seconds = int(client.extended_config.get("RefreshTokenValidity") or 0)
+        seconds *= SECONDS_PER_UNIT.get(unit, SECONDS_PER_UNIT["days"])
+    except (TypeError, ValueError, OverflowError):
+        seconds = 0
+    if seconds <= 0:
+        return DEFAULT_REFRESH_TOKEN_SECONDS
+    low, high = REFRESH_TOKEN_SECONDS_RANGE
+    return min(max(seconds, low), high)
+
+
+def _new_refresh_token(pool: Pool, client: Client, username: str, now: float) -> tuple[str, str]:
+    """A refresh token that carries its expiry: ``<random UUID>.<expiry, epoch seconds>``.
+
+    Cognito's refresh tokens are encrypted JWTs with their own expiry; moto's are bare UUIDs
+    with no time at all. Carrying the expiry lets the sandbox forget an expired refresh token
+    and still answer it as an expired one. Registered in moto's dict, in moto's own shape.
+    """
+    token = f"{uuid.uuid4()}.{math.ceil(now + refresh_token_validity_seconds(client))}"
+    origin_jti = str(uuid.uuid4())
+    pool.refresh_tokens[token] = (client.id, username, origin_jti)
+    return token, origin_jti
+
+
+def refresh_token_expiry(refresh_token: str) -> int | None:
+    """When a refresh token this sandbox issued expires; None for one it did not issue (or a
+    bare UUID that moto issued before the sandbox carried expiries: those never expire)."""
+    _, dot, expiry = refresh_token.rpartition(".")
+    if dot and expiry.isascii() and expiry.isdigit() and len(expiry) <= 12:
+        return int(expiry)
+    return None
+
+
+def check_refresh_token_live(refresh_token: str, now: float) -> None:
+    """Refuse a refresh token past its expiry as Cognito does, whether the sandbox still holds
+    it or has forgotten it. [SEEN] amplify-js issue 4542 quotes the message."""
+    expiry = refresh_token_expiry(refresh_token)
+    if expiry is not None and expiry < now:
+        raise not_authorized("Refresh Token has expired")
+
+
+def forget_expired_tokens(now: float) -> int:
+    """Forget the tokens moto holds that Cognito would no longer honour; returns how many.
+
+    Access and ID tokens past their ``exp``, and refresh tokens past the expiry they carry,
+    revoked ones too: once it would have expired, a revoked token is answered as expired
+    (`access_token_user`, `check_refresh_token_live`). moto issues every access and ID token for
+    one hour of the sandbox's clock, so each pool's dict of them is in expiry order: reading it
+    from the oldest and stopping at the first live token costs what is forgotten, not what is
+    kept. Refresh tokens last as long as their own client says, so that dict is read whole.
+    """
+    forgotten = 0
+    for backend in list(_backends().values()):
+        for pool in backend.user_pools.values():
+            forgotten += _forget_expired_jwts(pool.access_tokens, now)
+            forgotten += _forget_expired_jwts(pool.id_tokens, now)
+            expired = [
+                token
+                for token in pool.refresh_tokens
+                if (expiry := refresh_token_expiry(token)) is not None and expiry < now
+            ]
+            for token in expired:
+                del pool.refresh_tokens[token]
+            forgotten += len(expired)
+    return forgotten
+
+
+def _forget_expired_jwts(tokens: dict[str, Any], now: float) -> int:
+    expired = []
+    for token in tokens:
+        if unverified_claims(token).get("exp", 0) >= now:
+            break
+        expired.append(token)
+    for token in expired:
+        del tokens[token]
+    return len(expired)
+
+
+def user_ids_by_pool() -> dict[str, set[str]]:
+    """Every pool's id with the ids (``sub``) of its users: what the auth layer may remember."""
+    return {
+        pool.id: {user.id for user in pool.users.values()}
+        for backend in list(_backends().values())
+        for pool in backend.user_pools.values()
+    }
