@@ -14,14 +14,18 @@ import copyreg
 import json
 import math
 import re
+import secrets
 import time as _time
 import types
 import uuid
 from base64 import urlsafe_b64decode
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from joserfc.jwk import RSAKey
+from joserfc import jwe
+from joserfc.errors import JoseError
+from joserfc.jwk import OctKey, RSAKey
 from moto.cognitoidp import models as _moto_models
 from moto.cognitoidp.exceptions import UserNotFoundError
 from moto.cognitoidp.models import (
@@ -203,15 +207,17 @@ def record_totp_verified(user: User, *, enable: bool) -> None:
 
 
 def issue_tokens(pool: Pool, client: Client, user: User, now: float) -> dict[str, Any]:
-    """A new AuthenticationResult: access, ID and refresh tokens, registered with moto.
+    """A new AuthenticationResult: access, ID and refresh tokens.
 
-    Their times come from the sandbox's clock (`now`), not the wall clock, so that a virtual
-    clock ages them as it ages sessions; the refresh token carries its own expiry.
+    Their times come from the sandbox's clock (`now`), so that a virtual clock ages them as it
+    ages sessions. The access token is registered with moto, whose GetUser, GlobalSignOut and
+    the like look it up there; the refresh token is sealed (`_seal_refresh_token`) and keeps
+    nothing in the state, as Cognito's encrypted refresh tokens carry what they stand for.
     """
-    refresh_token, origin_jti = _new_refresh_token(pool, client, user.username, now)
+    refresh_token, origin_jti = _seal_refresh_token(pool, client, user, now)
     with _moto_clock_at(now):
         access_token, expires_in = pool.create_access_token(client.id, user.username, origin_jti)
-        id_token, _ = pool.create_id_token(client.id, user.username, origin_jti)
+        id_token = _id_token(pool, client, user, origin_jti)
     return {
         "AccessToken": access_token,
         "ExpiresIn": expires_in,
@@ -224,21 +230,18 @@ def issue_tokens(pool: Pool, client: Client, user: User, now: float) -> dict[str
 def refresh(
     pool: Pool, client: Client, refresh_token: str, now: float
 ) -> tuple[User, dict[str, Any]]:
-    """New access and ID tokens from a live refresh token (no new refresh token, as Cognito).
-
-    The caller has checked that it has not expired (`check_refresh_token_live`).
-    """
-    if refresh_token not in pool.refresh_tokens:
+    """New access and ID tokens from a refresh token (no new refresh token, as Cognito)."""
+    issued = _live_refresh_token(pool, refresh_token, now)
+    if issued.client_id != client.id:
         raise not_authorized("Invalid Refresh Token.")
-    issued = pool.refresh_tokens[refresh_token]
-    if issued is None:
-        raise not_authorized("Refresh Token has been revoked")
-    token_client_id, username, _ = issued
-    if token_client_id != client.id:
-        raise not_authorized("Invalid Refresh Token.")
-    user = user_by_username(pool, username)
+    user = user_by_username(pool, issued.username)
+    if issued.sub is not None and user.id != issued.sub:  # deleted; another took the name
+        raise CognitoError("UserNotFoundException", "User does not exist.")
     with _moto_clock_at(now):
-        access_token, id_token, expires_in = pool.create_tokens_from_refresh_token(refresh_token)
+        access_token, expires_in = pool.create_access_token(
+            client.id, user.username, issued.origin_jti
+        )
+        id_token = _id_token(pool, client, user, issued.origin_jti)
     return user, {
         "AccessToken": access_token,
         "ExpiresIn": expires_in,
@@ -248,19 +251,22 @@ def refresh(
 
 
 def refresh_token_owner(pool: Pool, refresh_token: str) -> str | None:
-    issued = pool.refresh_tokens.get(refresh_token)
-    return issued[1] if issued else None
+    issued = _refresh_token_contents(pool, refresh_token)
+    return issued.username if issued else None
 
 
 def revoke_refresh_token(pool: Pool, client: Client, refresh_token: str) -> None:
-    """RevokeToken: the refresh token and every access token issued from it stop working."""
-    issued = pool.refresh_tokens.get(refresh_token)
-    if not issued or issued[0] != client.id:
+    """RevokeToken: the refresh token and every access token issued from it stop working.
+
+    The revocation is moto's own mark, the token's entry set to None; for a sealed token it is
+    forgotten once the token has expired (`forget_expired_tokens`).
+    """
+    issued = _refresh_token_contents(pool, refresh_token)
+    if not issued or issued.client_id != client.id:
         return
-    origin_jti = issued[2]
     pool.refresh_tokens[refresh_token] = None
     for token in list(pool.access_tokens):
-        if unverified_claims(token).get("origin_jti") == origin_jti:
+        if unverified_claims(token).get("origin_jti") == issued.origin_jti:
             del pool.access_tokens[token]
 
 
@@ -418,60 +424,155 @@ def refresh_token_validity_seconds(client: Client) -> int:
     return min(max(seconds, low), high)
 
 
-def _new_refresh_token(pool: Pool, client: Client, username: str, now: float) -> tuple[str, str]:
-    """A refresh token that carries its expiry: ``<random UUID>.<expiry, epoch seconds>``.
+@dataclass(frozen=True)
+class IssuedRefreshToken:
+    """What a refresh token stands for. `sub`, `expires_at` and `sign_in` are None for a bare
+    UUID that moto issued before the sandbox sealed its refresh tokens (it never expires)."""
 
-    Cognito's refresh tokens are encrypted JWTs with their own expiry; moto's are bare UUIDs
-    with no time at all. Carrying the expiry lets the sandbox forget an expired refresh token
-    and still answer it as an expired one. Registered in moto's dict, in moto's own shape.
-    """
-    token = f"{uuid.uuid4()}.{math.ceil(now + refresh_token_validity_seconds(client))}"
+    client_id: str
+    username: str
+    origin_jti: str
+    sub: str | None = None
+    expires_at: int | None = None
+    sign_in: str | None = None  # the user's sign-out marker when it was issued
+
+
+# moto's GlobalSignOut and AdminUserGlobalSignOut (pool.sign_out) set every entry of the user in
+# pool.refresh_tokens to None. Each user with sealed refresh tokens has one entry there, its
+# sign-out marker; each sealed token names the marker it was issued under, and is revoked once
+# moto's sign-out has ended that marker. No client id is empty, so no refresh answers to one.
+_SIGN_OUT_MARKER = "sandbox-sign-out-marker/"
+_REFRESH_TOKEN_SEAL = {"alg": "dir", "enc": "A256GCM"}
+
+
+def _refresh_token_key(pool: Pool) -> OctKey:
+    """The pool's own key for sealing refresh tokens, made when the pool first needs it."""
+    raw = pool.__dict__.get("sandbox_refresh_token_key")
+    if raw is None:
+        raw = pool.__dict__["sandbox_refresh_token_key"] = secrets.token_bytes(32)
+    return OctKey.import_key(raw)
+
+
+def _sign_out_marker(pool: Pool, user: User) -> str:
+    key = _SIGN_OUT_MARKER + user.id
+    entry = pool.refresh_tokens.get(key)
+    if entry is None:  # never signed in, or signed out since
+        entry = pool.refresh_tokens[key] = ("", user.username, str(uuid.uuid4()))
+    return entry[2]
+
+
+def _seal_refresh_token(pool: Pool, client: Client, user: User, now: float) -> tuple[str, str]:
+    """A refresh token that carries what it stands for, encrypted with the pool's key: a
+    compact JWE, as Cognito's are. Nothing is stored for it; its expiry comes from the client's
+    RefreshTokenValidity. Returns the token and its ``origin_jti``."""
     origin_jti = str(uuid.uuid4())
-    pool.refresh_tokens[token] = (client.id, username, origin_jti)
-    return token, origin_jti
+    contents = {
+        "client_id": client.id,
+        "username": user.username,
+        "origin_jti": origin_jti,
+        "sub": user.id,
+        "exp": math.ceil(now + refresh_token_validity_seconds(client)),
+        "sign_in": _sign_out_marker(pool, user),
+    }
+    payload = json.dumps(contents, separators=(",", ":"))
+    return jwe.encrypt_compact(_REFRESH_TOKEN_SEAL, payload, _refresh_token_key(pool)), origin_jti
 
 
-def refresh_token_expiry(refresh_token: str) -> int | None:
-    """When a refresh token this sandbox issued expires; None for one it did not issue (or a
-    bare UUID that moto issued before the sandbox carried expiries: those never expire)."""
-    _, dot, expiry = refresh_token.rpartition(".")
-    if dot and expiry.isascii() and expiry.isdigit() and len(expiry) <= 12:
-        return int(expiry)
-    return None
+def _unseal_refresh_token(pool: Pool, refresh_token: str) -> IssuedRefreshToken | None:
+    """A refresh token this pool sealed, opened; None for any other string."""
+    if "sandbox_refresh_token_key" not in pool.__dict__:
+        return None
+    try:
+        opened = jwe.decrypt_compact(
+            refresh_token, _refresh_token_key(pool), algorithms=["dir", "A256GCM"]
+        )
+        contents = json.loads(opened.plaintext)
+        return IssuedRefreshToken(
+            contents["client_id"],
+            contents["username"],
+            contents["origin_jti"],
+            contents["sub"],
+            contents["exp"],
+            contents["sign_in"],
+        )
+    except (JoseError, ValueError, TypeError, KeyError):
+        return None
 
 
-def check_refresh_token_live(refresh_token: str, now: float) -> None:
-    """Refuse a refresh token past its expiry as Cognito does, whether the sandbox still holds
-    it or has forgotten it. [SEEN] amplify-js issue 4542 quotes the message."""
-    expiry = refresh_token_expiry(refresh_token)
-    if expiry is not None and expiry < now:
-        raise not_authorized("Refresh Token has expired")
+def _refresh_token_contents(pool: Pool, refresh_token: str) -> IssuedRefreshToken | None:
+    """What a refresh token of this pool stands for, live or not; None if it is not one."""
+    sealed = _unseal_refresh_token(pool, refresh_token)
+    if sealed is not None:
+        return sealed
+    issued = pool.refresh_tokens.get(refresh_token)
+    if issued is None or refresh_token.startswith(_SIGN_OUT_MARKER):
+        return None
+    return IssuedRefreshToken(*issued)
+
+
+def _live_refresh_token(pool: Pool, refresh_token: str, now: float) -> IssuedRefreshToken:
+    """The refresh token's contents, or Cognito's refusal: expired first, then revoked, so that
+    a revoked token the sandbox forgot (once it expired) answers as it did before."""
+    sealed = _unseal_refresh_token(pool, refresh_token)
+    if sealed is not None:
+        # [SEEN] amplify-js issue 4542 quotes the message.
+        if sealed.expires_at < now:
+            raise not_authorized("Refresh Token has expired")
+        marker = pool.refresh_tokens.get(_SIGN_OUT_MARKER + sealed.sub)
+        if refresh_token in pool.refresh_tokens or not marker or marker[2] != sealed.sign_in:
+            raise not_authorized("Refresh Token has been revoked")
+        return sealed
+    if refresh_token not in pool.refresh_tokens or refresh_token.startswith(_SIGN_OUT_MARKER):
+        raise not_authorized("Invalid Refresh Token.")
+    issued = pool.refresh_tokens[refresh_token]
+    if issued is None:
+        raise not_authorized("Refresh Token has been revoked")
+    return IssuedRefreshToken(*issued)
+
+
+def _id_token(pool: Pool, client: Client, user: User, origin_jti: str) -> str:
+    """A new ID token. moto records each one, but nothing reads that record (no Cognito
+    operation takes an ID token): dropping it keeps the state to what is used."""
+    id_token, _ = pool.create_id_token(client.id, user.username, origin_jti)
+    pool.id_tokens.pop(id_token, None)
+    return id_token
 
 
 def forget_expired_tokens(now: float) -> int:
     """Forget the tokens moto holds that Cognito would no longer honour; returns how many.
 
-    Access and ID tokens past their ``exp``, and refresh tokens past the expiry they carry,
-    revoked ones too: once it would have expired, a revoked token is answered as expired
-    (`access_token_user`, `check_refresh_token_live`). moto issues every access and ID token for
-    one hour of the sandbox's clock, so each pool's dict of them is in expiry order: reading it
-    from the oldest and stopping at the first live token costs what is forgotten, not what is
-    kept. Refresh tokens last as long as their own client says, so that dict is read whole.
+    Access tokens past their ``exp`` (and ID tokens, which older state files hold); revocations
+    of sealed refresh tokens once the token has expired; the sign-out markers of users who no
+    longer exist. moto issues every access token for one hour of the sandbox's clock, so each
+    pool's dict of them is in expiry order: reading it from the oldest and stopping at the first
+    live token costs what is forgotten, not what is kept. A forgotten token answers as an
+    expired one (`access_token_user`, `_live_refresh_token` check expiry first).
     """
     forgotten = 0
     for backend in list(_backends().values()):
         for pool in backend.user_pools.values():
             forgotten += _forget_expired_jwts(pool.access_tokens, now)
             forgotten += _forget_expired_jwts(pool.id_tokens, now)
-            expired = [
-                token
-                for token in pool.refresh_tokens
-                if (expiry := refresh_token_expiry(token)) is not None and expiry < now
-            ]
-            for token in expired:
-                del pool.refresh_tokens[token]
-            forgotten += len(expired)
+            forgotten += _forget_refresh_token_entries(pool, now)
     return forgotten
+
+
+def _forget_refresh_token_entries(pool: Pool, now: float) -> int:
+    """Revocations of expired sealed tokens, and markers of deleted users. Bare UUIDs from
+    before the sandbox sealed its tokens never expire, so they stay."""
+    users = {user.id for user in pool.users.values()}
+    stale = []
+    for token, issued in pool.refresh_tokens.items():
+        if token.startswith(_SIGN_OUT_MARKER):
+            if token.removeprefix(_SIGN_OUT_MARKER) not in users:
+                stale.append(token)
+        elif issued is None:
+            sealed = _unseal_refresh_token(pool, token)
+            if sealed is not None and sealed.expires_at < now:
+                stale.append(token)
+    for token in stale:
+        del pool.refresh_tokens[token]
+    return len(stale)
 
 
 def _forget_expired_jwts(tokens: dict[str, Any], now: float) -> int:
