@@ -38,14 +38,11 @@ def refresh(pool: PoolUnderTest, refresh_token: str) -> dict:
     )
 
 
-def pool_with_refresh_validity(cognito, minutes: int) -> PoolUnderTest:
+def new_pool(cognito, **client_options) -> PoolUnderTest:
+    """A pool with one app client made with `client_options`, on the sandbox `cognito` calls."""
     pool_id = cognito.create_user_pool(PoolName=f"forget-{uuid.uuid4().hex[:8]}")["UserPool"]["Id"]
     client = cognito.create_user_pool_client(
-        UserPoolId=pool_id,
-        ClientName="short-refresh",
-        ExplicitAuthFlows=ALL_FLOWS,
-        RefreshTokenValidity=minutes,
-        TokenValidityUnits={"RefreshToken": "minutes"},
+        UserPoolId=pool_id, ClientName="forgetting", ExplicitAuthFlows=ALL_FLOWS, **client_options
     )["UserPoolClient"]
     return PoolUnderTest(cognito, pool_id, client["ClientId"], None)
 
@@ -93,7 +90,8 @@ def test_a_revoked_access_token_answers_expired_once_it_would_have_expired(make_
 
 
 def test_a_revoked_refresh_token_is_refused_while_live_then_forgotten(cognito, clock):
-    pool = pool_with_refresh_validity(cognito, minutes=60)
+    an_hour = {"RefreshTokenValidity": 60, "TokenValidityUnits": {"RefreshToken": "minutes"}}
+    pool = new_pool(cognito, **an_hour)
     user = pool.create_user()
     token = pool.sign_in(user)["AuthenticationResult"]["RefreshToken"]
     held = directory.find_pool(pool.pool_id).refresh_tokens
@@ -281,11 +279,7 @@ def own_sandbox(tmp_path: Path):
 
 def test_the_state_file_does_not_grow_with_expired_sign_ins(own_sandbox):
     running, clock, state_file = own_sandbox
-    pool = PoolUnderTest(client_for(running.url), "", "", None)
-    pool.pool_id = pool.cognito.create_user_pool(PoolName="growth")["UserPool"]["Id"]
-    pool.client_id = pool.cognito.create_user_pool_client(
-        UserPoolId=pool.pool_id, ClientName="c", ExplicitAuthFlows=ALL_FLOWS
-    )["UserPoolClient"]["ClientId"]
+    pool = new_pool(client_for(running.url))
     user = pool.create_user()
 
     def sizes_after(sign_ins: int) -> tuple[int, int]:

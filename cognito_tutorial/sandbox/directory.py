@@ -426,7 +426,7 @@ def refresh_token_validity_seconds(client: Client) -> int:
 
 @dataclass(frozen=True)
 class IssuedRefreshToken:
-    """What a refresh token stands for. `sub`, `expires_at` and `sign_in` are None for a bare
+    """What a refresh token stands for. `sub`, `expires_at` and `marker` are None for a bare
     UUID that moto issued before the sandbox sealed its refresh tokens (it never expires)."""
 
     client_id: str
@@ -434,7 +434,7 @@ class IssuedRefreshToken:
     origin_jti: str
     sub: str | None = None
     expires_at: int | None = None
-    sign_in: str | None = None  # the user's sign-out marker when it was issued
+    marker: str | None = None  # the user's sign-out marker when it was issued
 
 
 # moto's GlobalSignOut and AdminUserGlobalSignOut (pool.sign_out) set every entry of the user in
@@ -472,7 +472,7 @@ def _seal_refresh_token(pool: Pool, client: Client, user: User, now: float) -> t
         "origin_jti": origin_jti,
         "sub": user.id,
         "exp": math.ceil(now + refresh_token_validity_seconds(client)),
-        "sign_in": _sign_out_marker(pool, user),
+        "marker": _sign_out_marker(pool, user),
     }
     payload = json.dumps(contents, separators=(",", ":"))
     return jwe.encrypt_compact(_REFRESH_TOKEN_SEAL, payload, _refresh_token_key(pool)), origin_jti
@@ -493,7 +493,7 @@ def _unseal_refresh_token(pool: Pool, refresh_token: str) -> IssuedRefreshToken 
             contents["origin_jti"],
             contents["sub"],
             contents["exp"],
-            contents["sign_in"],
+            contents["marker"],
         )
     except (JoseError, ValueError, TypeError, KeyError):
         return None
@@ -519,7 +519,7 @@ def _live_refresh_token(pool: Pool, refresh_token: str, now: float) -> IssuedRef
         if sealed.expires_at < now:
             raise not_authorized("Refresh Token has expired")
         marker = pool.refresh_tokens.get(_SIGN_OUT_MARKER + sealed.sub)
-        if refresh_token in pool.refresh_tokens or not marker or marker[2] != sealed.sign_in:
+        if refresh_token in pool.refresh_tokens or not marker or marker[2] != sealed.marker:
             raise not_authorized("Refresh Token has been revoked")
         return sealed
     if refresh_token not in pool.refresh_tokens or refresh_token.startswith(_SIGN_OUT_MARKER):
@@ -545,8 +545,9 @@ def forget_expired_tokens(now: float) -> int:
     of sealed refresh tokens once the token has expired; the sign-out markers of users who no
     longer exist. moto issues every access token for one hour of the sandbox's clock, so each
     pool's dict of them is in expiry order: reading it from the oldest and stopping at the first
-    live token costs what is forgotten, not what is kept. A forgotten token answers as an
-    expired one (`access_token_user`, `_live_refresh_token` check expiry first).
+    live token costs what is forgotten, not what is kept (a clock set back, as tests do, only
+    delays forgetting). A forgotten token answers as an expired one (`access_token_user` and
+    `_live_refresh_token` check expiry first).
     """
     forgotten = 0
     for backend in list(_backends().values()):
