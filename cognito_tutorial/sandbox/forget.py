@@ -6,16 +6,17 @@ the whole state is saved after every write: without forgetting, each write would
 than the last. On a request that changes something, before the state is saved, and at most once
 every FORGET_EVERY_SECONDS of the sandbox's clock, the sandbox forgets:
 
-- access and ID tokens past their ``exp``; refresh tokens past the expiry they carry, revoked
-  ones included (`directory.forget_expired_tokens`);
+- access tokens past their ``exp``, RevokeToken's revocations once the token has expired, the
+  sign-out markers of deleted users (`directory.forget_expired_tokens`; refresh tokens are
+  sealed and keep nothing, and ID tokens are not kept at all);
 - sessions SESSION_MEMORY_SECONDS after they expired (`auth.AuthSession.remembered`);
 - failure counts after fifteen minutes without a sign-in attempt (`auth.Failures.has_lapsed`);
 - authenticators, pending secrets and failure counts of users or pools that no longer exist.
 
 Each rule is the same one the sandbox applies when it answers, so forgetting changes no answer:
 a forgotten token is refused as an expired one, a forgotten session as one past its memory.
-One pass costs what is alive (the sessions, failure counts, users and refresh tokens it reads)
-plus what it forgets; access and ID tokens are read only up to the first live one.
+One pass costs what is alive (the sessions, failure counts, users and refresh-token entries it
+reads) plus what it forgets; access tokens are read only up to the first live one.
 """
 
 from __future__ import annotations
