@@ -1,8 +1,8 @@
 """`make bench` (`python -m bench`): every benchmark in one run, a table, results/latest.json.
 
 Each ratio's baseline is measured in the same run. A missed target is printed as MISSED; the
-benchmarks never fail the build. `python -m bench setup start overhead load headless` runs a
-subset, and updates only its own figures in results/latest.json.
+benchmarks never fail the build. `python -m bench setup start overhead load growth headless`
+runs a subset, and updates only its own figures in results/latest.json.
 Everything runs on 127.0.0.1, in temporary folders, and stops by itself.
 """
 
@@ -21,7 +21,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from bench import headless, load, overhead, sandbox_start, setup
+from bench import growth, headless, load, overhead, sandbox_start, setup
 
 SLOWEST = headless.SLOWEST_CELLS
 
@@ -43,6 +43,8 @@ TARGETS = [
     ("load_fresh_errors", "<=", 0, "workshop, --fresh: learners with an error"),
     ("load_fresh_lost_users", "<=", 0, "workshop, --fresh: acknowledged enrolments lost"),
     ("load_fresh_p95_ms", "<", 250, "workshop, --fresh: p95 call latency (ms)"),
+    ("growth_latency_ratio", "<=", 1.2, "InitiateAuth p50: after 5,000 sign-ins / after 10"),
+    ("room_save_ms", "<=", 20, "one save of a room's state at the end of its day (ms)"),
 ]
 FIGURES = [
     ("load_learners", "workshop: simulated learners, all at once"),
@@ -57,6 +59,16 @@ FIGURES = [
     ("srp_extra_ms", "  more than one USER_PASSWORD_AUTH InitiateAuth"),
     ("import_all_helpers_s", "import of every helper, widgets and SRP too, bare interpreter"),
     ("import_boto3_s", "import boto3, for comparison"),
+    ("growth_p50_ms_after_10", "InitiateAuth p50 after 10 sign-ins (ms), state file"),
+    ("growth_p50_ms_after_5000", "InitiateAuth p50 after 5,000 sign-ins (ms), state file"),
+    ("growth_state_bytes_after_10", "its state file once the tokens expired (bytes)"),
+    ("growth_state_bytes_after_5000", "the same after 5,000 sign-ins (bytes)"),
+    ("state_bytes_per_sign_in", "state growth a sign-in, once what expired is forgotten"),
+    ("growth_bytes_per_live_sign_in", "state a sign-in holds while its access token lives"),
+    ("room_state_bytes", "a room (100 pools, 3,000 MFA sign-ins in a day): state (bytes)"),
+    ("room_pickle_ms", "  of its save, the pickling (ms)"),
+    ("room_live_access_tokens", "  live access tokens at the day's end (the last hour's)"),
+    ("room_sessions", "  sessions remembered (the last hour's and a bit)"),
     ("headless_s", "all notebooks headless (s)"),
     ("headless_floor_s", "the floor: as many one-cell notebooks (s)"),
 ]
@@ -187,7 +199,7 @@ def missed_notes(results: dict[str, Any]) -> str:
 def main(sections: list[str]) -> int:
     results: dict[str, Any] = {}
     load_before = [round(value, 2) for value in os.getloadavg()]
-    chosen = sections or ["setup", "start", "overhead", "load", "headless"]
+    chosen = sections or ["setup", "start", "overhead", "load", "growth", "headless"]
     with tempfile.TemporaryDirectory(prefix="cognito-tutorial-bench-") as tmp:
         work = Path(tmp)
         # Sandboxes started here keep their access key and records here, not in your home.
@@ -210,6 +222,8 @@ def main(sections: list[str]) -> int:
                 },
                 results,
             )
+        if "growth" in chosen:
+            run_section("growth", lambda: growth.run(work), results)
         if "headless" in chosen:
             run_section("headless", lambda: headless.run(work / "notebooks"), results)
     results["machine"] = machine() | {"load_average_before": load_before}

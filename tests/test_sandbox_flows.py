@@ -99,16 +99,34 @@ def test_repeated_failures_lock_out_then_release(make_pool, clock):
 def test_lockout_is_capped_at_about_fifteen_minutes(make_pool, clock):
     pool = make_pool()
     user = pool.create_user()
-    for _ in range(20):
-        with cognito_error("NotAuthorizedException"):
+    for failures in range(1, 16):
+        with cognito_error("NotAuthorizedException", "Incorrect username or password."):
             pool.sign_in(user, "Wrong-Passw0rd!")
-        clock.advance(16 * 60)  # past any lockout, so every attempt counts
-    with cognito_error("NotAuthorizedException", "Incorrect username or password."):
-        pool.sign_in(user, "Wrong-Passw0rd!")
+        if 5 <= failures < 15:  # wait out each lockout (1 s, 2 s, ... 512 s): each one counts
+            clock.advance(2 ** (failures - 5) + 0.5)
+    # The fifteenth failure would lock for 2**10 s; the lockout stops at 15 minutes.
     clock.advance(15 * 60 - 1)
     with cognito_error("NotAuthorizedException", "Password attempts exceeded"):
         pool.sign_in(user)
     clock.advance(2)
+    assert "AuthenticationResult" in pool.sign_in(user)
+
+
+def test_fifteen_minutes_without_an_attempt_reset_the_lockout(make_pool, clock):
+    pool = make_pool()
+    user = pool.create_user()
+    for _ in range(5):
+        with cognito_error("NotAuthorizedException", "Incorrect username or password."):
+            pool.sign_in(user, "Wrong-Passw0rd!")
+    clock.advance(14 * 60)  # an attempt during the quiet time starts it again
+    with cognito_error("NotAuthorizedException", "Incorrect username or password."):
+        pool.sign_in(user, "Wrong-Passw0rd!")
+    with cognito_error("NotAuthorizedException", "Password attempts exceeded"):
+        pool.sign_in(user)  # the sixth failure locked for 2 s
+    clock.advance(15 * 60)
+    # Back to no failures: one more wrong password is the first, and locks nothing.
+    with cognito_error("NotAuthorizedException", "Incorrect username or password."):
+        pool.sign_in(user, "Wrong-Passw0rd!")
     assert "AuthenticationResult" in pool.sign_in(user)
 
 

@@ -398,9 +398,10 @@ FORGED_TOKENS = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def real_tokens(cognito):
-    """A signed-in user of a pool of its own: the tokens forgeries are made from."""
+    """A signed-in user of a pool of its own: the tokens forgeries are made from. One per test:
+    a test that moves the sandbox's clock hours on lets the sandbox forget older tokens."""
     pool = pool_of_its_own(cognito, "forged")
     return pool, pool.sign_in(pool.create_user())["AuthenticationResult"]
 

@@ -32,6 +32,7 @@ from .auth import AuthLayer
 from .clock import ClockFileError
 from .credentials import Credentials, load_or_create, needs_signature, verify_signature
 from .errors import CognitoError
+from .forget import Forgetting
 
 MAX_BODY_BYTES = 1024 * 1024
 CONTENT_TYPE = "application/x-amz-json-1.1"
@@ -67,6 +68,7 @@ class SandboxApp:
             self.load_note = loaded.note
         self.moto = create_backend_app("cognito-idp")
         self.lock = threading.Lock()
+        self.forgetting = Forgetting()
         self.last_request_at = time.monotonic()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
@@ -152,8 +154,12 @@ class SandboxApp:
         return response
 
     def _save(self, operation: str) -> None:
-        """Put the state on disk before the answer goes out (a persistent sandbox's writes)."""
-        if self.state_path is None or operation.startswith(READ_ONLY_PREFIXES):
+        """After a write: forget what Cognito would no longer honour (forget.py), then put the
+        state on disk before the answer goes out (a persistent sandbox)."""
+        if operation.startswith(READ_ONLY_PREFIXES):
+            return
+        self.forgetting.forget_if_due(self.auth)
+        if self.state_path is None:
             return
         try:
             state.save(self.state_path, self.auth.state)

@@ -55,10 +55,13 @@ FLOW_NOT_ENABLED = {
 }
 
 # [FLOW] "Amazon Cognito allows five failed sign-in attempts; after that it starts temporary
-# lockouts that double from 1 second, up to about 15 minutes."
+# lockouts that double from 1 second, up to about 15 minutes." And: "To reset the lockout to its
+# n=0 initial state, your user must either sign in successfully after a lockout period expires,
+# or not initiate any sign-in attempts for 15 consecutive minutes at any time after a lockout."
 FREE_ATTEMPTS = 5
 MAX_LOCKOUT_SECONDS = 15 * 60
-# Spent and expired sessions are remembered this long, so their errors say why.
+LOCKOUT_RESET_SECONDS = 15 * 60
+# Spent and expired sessions are remembered this long after they expire, so their errors say why.
 SESSION_MEMORY_SECONDS = 60 * 60
 DEFAULT_DEVICE_NAME = "TOTP device"
 
@@ -96,6 +99,10 @@ class AuthSession:
             return -math.inf
         return start + directory.bounded_session_seconds(self.validity_s)
 
+    def remembered(self, now: float) -> bool:
+        """Still known, live or not: until SESSION_MEMORY_SECONDS after it expired."""
+        return now <= self.expires_at() + SESSION_MEMORY_SECONDS
+
 
 @dataclass
 class Authenticator:
@@ -108,8 +115,16 @@ class Authenticator:
 
 @dataclass
 class Failures:
+    """A user's failed password attempts since their last sign-in, and the lockout they earned."""
+
     count: int = 0
     locked_until: float = 0.0
+    last_attempt_at: float = 0.0  # any sign-in attempt, one refused by the lockout included
+
+    def has_lapsed(self, now: float) -> bool:
+        """[FLOW] Fifteen minutes without an attempt start the count again. *Inferred*: also
+        for fewer than five failures (the guide speaks of the time after a lockout)."""
+        return now - self.last_attempt_at >= LOCKOUT_RESET_SECONDS
 
 
 @dataclass
@@ -200,9 +215,10 @@ class AuthLayer:
                 user = directory.find_user(pool, owner)
                 names += [owner] + ([user.id] if user else [])
             self._check_secret_hash(client, auth, *names or [""])
-        user = directory.refresh_token_user(pool, client, token)
+        user = directory.refresh_token_user(pool, client, token, self.clock.now())
         self._check_user_can_sign_in(user)
-        return {"ChallengeParameters": {}, "AuthenticationResult": directory.refresh(pool, token)}
+        result = directory.refresh(pool, client, user, token, self.clock.now())
+        return {"ChallengeParameters": {}, "AuthenticationResult": result}
 
     def _start_srp(
         self, pool: Pool, client: Client, username: str, srp_a: str, api: str
@@ -462,7 +478,11 @@ class AuthLayer:
 
     def _check_not_locked(self, pool: Pool, user: User) -> None:
         record = self.state.failures.get(_user_key(pool, user))
-        if record and record.count >= FREE_ATTEMPTS and self.clock.now() < record.locked_until:
+        now = self.clock.now()
+        if record and record.count >= FREE_ATTEMPTS and now < record.locked_until:
+            # [FLOW] Refused attempts do not lengthen the lockout, but they are attempts: the
+            # fifteen quiet minutes that reset the count start again.
+            record.last_attempt_at = now
             raise not_authorized("Password attempts exceeded")
 
     def _check_password(self, pool: Pool, user: User, correct: bool) -> None:
@@ -471,11 +491,15 @@ class AuthLayer:
         if correct:
             self.state.failures.pop(key, None)
             return
-        record = self.state.failures.setdefault(key, Failures())
+        now = self.clock.now()
+        record = self.state.failures.get(key)
+        if record is None or record.has_lapsed(now):
+            record = self.state.failures[key] = Failures()
         record.count += 1
+        record.last_attempt_at = now
         if record.count >= FREE_ATTEMPTS:
             lockout = min(2 ** (record.count - FREE_ATTEMPTS), MAX_LOCKOUT_SECONDS)
-            record.locked_until = self.clock.now() + lockout
+            record.locked_until = now + lockout
         raise not_authorized(WRONG_PASSWORD)
 
     def _after_password(self, pool: Pool, client: Client, user: User) -> dict[str, Any]:
@@ -525,13 +549,12 @@ class AuthLayer:
 
     def _tokens(self, pool: Pool, client: Client, user: User) -> dict[str, Any]:
         self.state.failures.pop(_user_key(pool, user), None)
-        result = directory.issue_tokens(pool, client, user)
+        result = directory.issue_tokens(pool, client, user, self.clock.now())
         return {"ChallengeParameters": {}, "AuthenticationResult": result}
 
     # --- sessions ----------------------------------------------------------------------------
 
     def _new_session(self, pool: Pool, client: Client, username: str, challenge: str) -> str:
-        self._forget_old_sessions()
         token = secrets.token_urlsafe(192)
         self.state.sessions[token] = AuthSession(
             pool_id=pool.id,
@@ -547,11 +570,17 @@ class AuthLayer:
         """[FLOW] A session lasts the client's AuthSessionValidity and answers one challenge.
         [SEEN] amplify-js AuthErrorStrings for the two messages."""
         session = self.state.sessions.get(token)
-        if session is None or (client is not None and session.client_id != client.id):
+        now = self.clock.now()
+        # One the sandbox has not forgotten yet (forget.py) answers as a forgotten one would.
+        if (
+            session is None
+            or not session.remembered(now)
+            or (client is not None and session.client_id != client.id)
+        ):
             raise not_authorized(SESSION_INVALID)
         if session.used:
             raise not_authorized(SESSION_USED)
-        if self.clock.now() > session.expires_at():
+        if now > session.expires_at():
             raise not_authorized(SESSION_EXPIRED)
         if session.challenge != challenge:
             # Inferred: the service's wording for a mismatched ChallengeName is not published.
@@ -572,16 +601,6 @@ class AuthLayer:
         if directory.find_user(pool, username) is not user:
             raise not_authorized(SESSION_INVALID)
         return user
-
-    def _forget_old_sessions(self) -> None:
-        horizon = self.clock.now() - SESSION_MEMORY_SECONDS
-        stale = [
-            token
-            for token, session in self.state.sessions.items()
-            if session.expires_at() < horizon
-        ]
-        for token in stale:
-            del self.state.sessions[token]
 
 
 def _required(values: dict[str, str], name: str) -> str:

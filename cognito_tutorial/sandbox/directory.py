@@ -9,17 +9,24 @@ GetUser, GlobalSignOut and JWKS keep working with them.
 
 from __future__ import annotations
 
+import contextlib
 import copyreg
 import json
+import math
 import re
+import secrets
+import time as _time
 import types
+import uuid
 from base64 import urlsafe_b64decode
+from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from joserfc import jwt
+from joserfc import jwe, jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import RSAKey
+from joserfc.jwk import OctKey, RSAKey
 from moto.cognitoidp import models as _moto_models
 from moto.cognitoidp.exceptions import UserNotFoundError
 from moto.cognitoidp.models import (
@@ -235,11 +242,18 @@ def record_totp_verified(user: User, *, enable: bool) -> None:
 # --- tokens ------------------------------------------------------------------------------
 
 
-def issue_tokens(pool: Pool, client: Client, user: User) -> dict[str, Any]:
-    """A new AuthenticationResult: access, ID and refresh tokens, registered with moto."""
-    refresh_token, origin_jti = pool.create_refresh_token(client.id, user.username)
-    access_token, expires_in = pool.create_access_token(client.id, user.username, origin_jti)
-    id_token, _ = pool.create_id_token(client.id, user.username, origin_jti)
+def issue_tokens(pool: Pool, client: Client, user: User, now: float) -> dict[str, Any]:
+    """A new AuthenticationResult: access, ID and refresh tokens.
+
+    Their times come from the sandbox's clock (`now`), so that a virtual clock ages them as it
+    ages sessions. The access token is registered with moto, whose GetUser, GlobalSignOut and
+    the like look it up there; the refresh token is sealed (`_seal_refresh_token`) and keeps
+    nothing in the state, as Cognito's encrypted refresh tokens carry what they stand for.
+    """
+    refresh_token, origin_jti = _seal_refresh_token(pool, client, user, now)
+    with _moto_clock_at(now):
+        access_token, expires_in = pool.create_access_token(client.id, user.username, origin_jti)
+        id_token = _id_token(pool, client, user, origin_jti)
     return {
         "AccessToken": access_token,
         "ExpiresIn": expires_in,
@@ -249,23 +263,29 @@ def issue_tokens(pool: Pool, client: Client, user: User) -> dict[str, Any]:
     }
 
 
-def refresh_token_user(pool: Pool, client: Client, refresh_token: str) -> User:
-    """The user a refresh token was issued to, if this client may use it (Cognito's checks)."""
-    if refresh_token not in pool.refresh_tokens:
+def refresh_token_user(pool: Pool, client: Client, refresh_token: str, now: float) -> User:
+    """The user a live refresh token was issued to, if this client may use it (Cognito's
+    checks): nothing is issued yet, so a refusal after this changes nothing."""
+    issued = _live_refresh_token(pool, refresh_token, now)
+    if issued.client_id != client.id:
         raise not_authorized("Invalid Refresh Token.")
-    issued = pool.refresh_tokens[refresh_token]
-    if issued is None:
-        raise not_authorized("Refresh Token has been revoked")
-    token_client_id, username, _ = issued
-    if token_client_id != client.id:
-        raise not_authorized("Invalid Refresh Token.")
-    return user_by_username(pool, username)
+    user = user_by_username(pool, issued.username)
+    if issued.sub is not None and user.id != issued.sub:  # deleted; another took the name
+        raise CognitoError("UserNotFoundException", "User does not exist.")
+    return user
 
 
-def refresh(pool: Pool, refresh_token: str) -> dict[str, Any]:
+def refresh(
+    pool: Pool, client: Client, user: User, refresh_token: str, now: float
+) -> dict[str, Any]:
     """New access and ID tokens from a refresh token `refresh_token_user` accepted (no new
     refresh token, as Cognito)."""
-    access_token, id_token, expires_in = pool.create_tokens_from_refresh_token(refresh_token)
+    issued = _live_refresh_token(pool, refresh_token, now)
+    with _moto_clock_at(now):
+        access_token, expires_in = pool.create_access_token(
+            client.id, user.username, issued.origin_jti
+        )
+        id_token = _id_token(pool, client, user, issued.origin_jti)
     return {
         "AccessToken": access_token,
         "ExpiresIn": expires_in,
@@ -275,19 +295,22 @@ def refresh(pool: Pool, refresh_token: str) -> dict[str, Any]:
 
 
 def refresh_token_owner(pool: Pool, refresh_token: str) -> str | None:
-    issued = pool.refresh_tokens.get(refresh_token)
-    return issued[1] if issued else None
+    issued = _refresh_token_contents(pool, refresh_token)
+    return issued.username if issued else None
 
 
 def revoke_refresh_token(pool: Pool, client: Client, refresh_token: str) -> None:
-    """RevokeToken: the refresh token and every access token issued from it stop working."""
-    issued = pool.refresh_tokens.get(refresh_token)
-    if not issued or issued[0] != client.id:
+    """RevokeToken: the refresh token and every access token issued from it stop working.
+
+    The revocation is moto's own mark, the token's entry set to None; for a sealed token it is
+    forgotten once the token has expired (`forget_expired_tokens`).
+    """
+    issued = _refresh_token_contents(pool, refresh_token)
+    if not issued or issued.client_id != client.id:
         return
-    origin_jti = issued[2]
     pool.refresh_tokens[refresh_token] = None
     for token in list(pool.access_tokens):
-        if unverified_claims(token).get("origin_jti") == origin_jti:
+        if unverified_claims(token).get("origin_jti") == issued.origin_jti:
             del pool.access_tokens[token]
 
 
@@ -314,6 +337,8 @@ def access_token_user(access_token: str, now: float) -> tuple[Pool, User]:
     if verified is None:
         raise not_authorized("Invalid Access Token")
     pool, claims = verified
+    # Expired before revoked: the sandbox forgets expired tokens, and one it forgot must answer
+    # as an expired one does.
     if claims["exp"] < now:
         raise not_authorized("Access Token has expired")
     if access_token not in pool.access_tokens:
@@ -409,3 +434,234 @@ def moto_error(error: Exception) -> CognitoError | None:
     if hasattr(error, "error_type") and hasattr(error, "message"):
         return CognitoError(error.error_type, error.message)
     return None
+
+
+# --- token lifetimes, and forgetting what Cognito would no longer honour ------------------
+
+
+class _SandboxTime:
+    """Stands in for the ``time`` module inside ``moto.cognitoidp.models``.
+
+    moto stamps each token's ``iat`` and ``exp`` with ``time.time()``. While the sandbox issues
+    tokens (`_moto_clock_at`) that reads the sandbox's clock instead, so that a virtual clock
+    (tests, headless runs) ages tokens as it ages sessions, and tokens expire in the order they
+    were issued. Everything else is the real module.
+    """
+
+    def __init__(self) -> None:
+        self.now: float | None = None
+
+    def time(self) -> float:
+        return _time.time() if self.now is None else self.now
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_time, name)
+
+
+_SANDBOX_TIME = _SandboxTime()
+_moto_models.time = _SANDBOX_TIME
+
+
+@contextlib.contextmanager
+def _moto_clock_at(now: float) -> Iterator[None]:
+    _SANDBOX_TIME.now = now
+    try:
+        yield
+    finally:
+        _SANDBOX_TIME.now = None
+
+
+# CreateUserPoolClient reference: RefreshTokenValidity, in TokenValidityUnits.RefreshToken
+# (days unless set), ranges from 60 minutes to 10 years and is 30 days when not set.
+DEFAULT_REFRESH_TOKEN_SECONDS = 30 * 24 * 60 * 60
+REFRESH_TOKEN_SECONDS_RANGE = (60 * 60, 10 * 365 * 24 * 60 * 60)
+SECONDS_PER_UNIT = {"seconds": 1, "minutes": 60, "hours": 60 * 60, "days": 24 * 60 * 60}
+
+
+def refresh_token_validity_seconds(client: Client) -> int:
+    """How long the client's refresh tokens last. A value outside Cognito's range is brought
+    into it, and 0 or an unreadable value means the default (*inferred*: the service refuses
+    such values when the client is created)."""
+    units = client.extended_config.get("TokenValidityUnits") or {}
+    unit = units.get("RefreshToken", "days") if isinstance(units, dict) else "days"
+    try:
+        seconds = int(client.extended_config.get("RefreshTokenValidity") or 0)
+        seconds *= SECONDS_PER_UNIT.get(unit, SECONDS_PER_UNIT["days"])
+    except (TypeError, ValueError, OverflowError):
+        seconds = 0
+    if seconds <= 0:
+        return DEFAULT_REFRESH_TOKEN_SECONDS
+    low, high = REFRESH_TOKEN_SECONDS_RANGE
+    return min(max(seconds, low), high)
+
+
+@dataclass(frozen=True)
+class IssuedRefreshToken:
+    """What a refresh token stands for. `sub`, `expires_at` and `marker` are None for a bare
+    UUID that moto issued before the sandbox sealed its refresh tokens (it never expires)."""
+
+    client_id: str
+    username: str
+    origin_jti: str
+    sub: str | None = None
+    expires_at: int | None = None
+    marker: str | None = None  # the user's sign-out marker when it was issued
+
+
+# moto's GlobalSignOut and AdminUserGlobalSignOut (pool.sign_out) set every entry of the user in
+# pool.refresh_tokens to None. Each user with sealed refresh tokens has one entry there, its
+# sign-out marker; each sealed token names the marker it was issued under, and is revoked once
+# moto's sign-out has ended that marker. No client id is empty, so no refresh answers to one.
+_SIGN_OUT_MARKER = "sandbox-sign-out-marker/"
+_REFRESH_TOKEN_SEAL = {"alg": "dir", "enc": "A256GCM"}
+
+
+def _refresh_token_key(pool: Pool) -> OctKey:
+    """The pool's own key for sealing refresh tokens, made when the pool first needs it."""
+    raw = pool.__dict__.get("sandbox_refresh_token_key")
+    if raw is None:
+        raw = pool.__dict__["sandbox_refresh_token_key"] = secrets.token_bytes(32)
+    return OctKey.import_key(raw)
+
+
+def _sign_out_marker(pool: Pool, user: User) -> str:
+    key = _SIGN_OUT_MARKER + user.id
+    entry = pool.refresh_tokens.get(key)
+    if entry is None:  # never signed in, or signed out since
+        entry = pool.refresh_tokens[key] = ("", user.username, str(uuid.uuid4()))
+    return entry[2]
+
+
+def _seal_refresh_token(pool: Pool, client: Client, user: User, now: float) -> tuple[str, str]:
+    """A refresh token that carries what it stands for, encrypted with the pool's key: a
+    compact JWE, as Cognito's are. Nothing is stored for it; its expiry comes from the client's
+    RefreshTokenValidity. Returns the token and its ``origin_jti``."""
+    origin_jti = str(uuid.uuid4())
+    contents = {
+        "client_id": client.id,
+        "username": user.username,
+        "origin_jti": origin_jti,
+        "sub": user.id,
+        "exp": math.ceil(now + refresh_token_validity_seconds(client)),
+        "marker": _sign_out_marker(pool, user),
+    }
+    payload = json.dumps(contents, separators=(",", ":"))
+    return jwe.encrypt_compact(_REFRESH_TOKEN_SEAL, payload, _refresh_token_key(pool)), origin_jti
+
+
+def _unseal_refresh_token(pool: Pool, refresh_token: str) -> IssuedRefreshToken | None:
+    """A refresh token this pool sealed, opened; None for any other string."""
+    if "sandbox_refresh_token_key" not in pool.__dict__:
+        return None
+    try:
+        opened = jwe.decrypt_compact(
+            refresh_token, _refresh_token_key(pool), algorithms=["dir", "A256GCM"]
+        )
+        contents = json.loads(opened.plaintext)
+        return IssuedRefreshToken(
+            contents["client_id"],
+            contents["username"],
+            contents["origin_jti"],
+            contents["sub"],
+            contents["exp"],
+            contents["marker"],
+        )
+    except (JoseError, ValueError, TypeError, KeyError):
+        return None
+
+
+def _refresh_token_contents(pool: Pool, refresh_token: str) -> IssuedRefreshToken | None:
+    """What a refresh token of this pool stands for, live or not; None if it is not one."""
+    sealed = _unseal_refresh_token(pool, refresh_token)
+    if sealed is not None:
+        return sealed
+    issued = pool.refresh_tokens.get(refresh_token)
+    if issued is None or refresh_token.startswith(_SIGN_OUT_MARKER):
+        return None
+    return IssuedRefreshToken(*issued)
+
+
+def _live_refresh_token(pool: Pool, refresh_token: str, now: float) -> IssuedRefreshToken:
+    """The refresh token's contents, or Cognito's refusal: expired first, then revoked, so that
+    a revoked token the sandbox forgot (once it expired) answers as it did before."""
+    sealed = _unseal_refresh_token(pool, refresh_token)
+    if sealed is not None:
+        # [SEEN] amplify-js issue 4542 quotes the message.
+        if sealed.expires_at < now:
+            raise not_authorized("Refresh Token has expired")
+        marker = pool.refresh_tokens.get(_SIGN_OUT_MARKER + sealed.sub)
+        if refresh_token in pool.refresh_tokens or not marker or marker[2] != sealed.marker:
+            raise not_authorized("Refresh Token has been revoked")
+        return sealed
+    if refresh_token not in pool.refresh_tokens or refresh_token.startswith(_SIGN_OUT_MARKER):
+        raise not_authorized("Invalid Refresh Token.")
+    issued = pool.refresh_tokens[refresh_token]
+    if issued is None:
+        raise not_authorized("Refresh Token has been revoked")
+    return IssuedRefreshToken(*issued)
+
+
+def _id_token(pool: Pool, client: Client, user: User, origin_jti: str) -> str:
+    """A new ID token. moto records each one, but nothing reads that record (no Cognito
+    operation takes an ID token): dropping it keeps the state to what is used."""
+    id_token, _ = pool.create_id_token(client.id, user.username, origin_jti)
+    pool.id_tokens.pop(id_token, None)
+    return id_token
+
+
+def forget_expired_tokens(now: float) -> int:
+    """Forget the tokens moto holds that Cognito would no longer honour; returns how many.
+
+    Access tokens past their ``exp`` (and ID tokens, which older state files hold); revocations
+    of sealed refresh tokens once the token has expired; the sign-out markers of users who no
+    longer exist. moto issues every access token for one hour of the sandbox's clock, so each
+    pool's dict of them is in expiry order: reading it from the oldest and stopping at the first
+    live token costs what is forgotten, not what is kept (a clock set back, as tests do, only
+    delays forgetting). A forgotten token answers as an expired one (`access_token_user` and
+    `_live_refresh_token` check expiry first).
+    """
+    forgotten = 0
+    for backend in list(_backends().values()):
+        for pool in backend.user_pools.values():
+            forgotten += _forget_expired_jwts(pool.access_tokens, now)
+            forgotten += _forget_expired_jwts(pool.id_tokens, now)
+            forgotten += _forget_refresh_token_entries(pool, now)
+    return forgotten
+
+
+def _forget_refresh_token_entries(pool: Pool, now: float) -> int:
+    """Revocations of expired sealed tokens, and markers of deleted users. Bare UUIDs from
+    before the sandbox sealed its tokens never expire, so they stay."""
+    users = {user.id for user in pool.users.values()}
+    stale = []
+    for token, issued in pool.refresh_tokens.items():
+        if token.startswith(_SIGN_OUT_MARKER):
+            if token.removeprefix(_SIGN_OUT_MARKER) not in users:
+                stale.append(token)
+        elif issued is None:
+            sealed = _unseal_refresh_token(pool, token)
+            if sealed is not None and sealed.expires_at < now:
+                stale.append(token)
+    for token in stale:
+        del pool.refresh_tokens[token]
+    return len(stale)
+
+
+def _forget_expired_jwts(tokens: dict[str, Any], now: float) -> int:
+    expired = []
+    for token in tokens:
+        if unverified_claims(token).get("exp", 0) >= now:
+            break
+        expired.append(token)
+    for token in expired:
+        del tokens[token]
+    return len(expired)
+
+
+def user_ids_by_pool() -> dict[str, set[str]]:
+    """Every pool's id with the ids (``sub``) of its users: what the auth layer may remember."""
+    return {
+        pool.id: {user.id for user in pool.users.values()}
+        for backend in list(_backends().values())
+        for pool in backend.user_pools.values()
+    }
