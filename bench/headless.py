@@ -21,7 +21,7 @@ from typing import Any
 
 import nbformat
 
-from cognito_tutorial.runner import default_notebook_dir, find_notebooks, run_notebooks
+from cognito_tutorial.instructor.runner import default_notebook_dir, find_notebooks, run_notebooks
 
 SLOWEST_CELLS = 8
 ROUNDS = 5

@@ -14,8 +14,9 @@ import pytest
 from botocore import xform_name
 from botocore.stub import Stubber
 
-from cognito_tutorial import cli, connect, preflight
-from cognito_tutorial.preflight import FAIL, INFO, OK, WARN
+from cognito_tutorial import cli, connect
+from cognito_tutorial.instructor import preflight
+from cognito_tutorial.instructor.preflight import FAIL, INFO, OK, WARN
 from cognito_tutorial.sandbox import server
 
 ROOT = Path(__file__).resolve().parents[1]

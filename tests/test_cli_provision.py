@@ -12,8 +12,9 @@ import pytest
 from botocore.stub import ANY, Stubber
 from support import AWS_ACCOUNT
 
-from cognito_tutorial import cli, connect, provisioning, workspace
+from cognito_tutorial import cli, connect, workspace
 from cognito_tutorial.errors import TutorialError
+from cognito_tutorial.instructor import provisioning
 
 
 def read_handout(path) -> list[dict[str, str]]:

@@ -24,7 +24,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cognito_tutorial import headless_clock, runner
+from cognito_tutorial.instructor import headless_clock, runner
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"

@@ -19,8 +19,8 @@ from nbclient.exceptions import CellTimeoutError
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from papermill.exceptions import PapermillExecutionError
 
-from cognito_tutorial import runner
 from cognito_tutorial.errors import TutorialError
+from cognito_tutorial.instructor import runner
 from cognito_tutorial.sandbox.server import is_answering
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,8 +14,9 @@ import pyotp
 import pytest
 from botocore.exceptions import ClientError
 
-from cognito_tutorial import forms, widgets
 from cognito_tutorial.errors import TutorialError
+from cognito_tutorial.forms import answers as widgets
+from cognito_tutorial.forms import views as forms
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 

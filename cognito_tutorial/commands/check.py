@@ -38,10 +38,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cognito_tutorial import preflight
     from cognito_tutorial.backend import AWS, LOCAL, choose_backend
     from cognito_tutorial.errors import TutorialError
-    from cognito_tutorial.provisioning import connect_to
+    from cognito_tutorial.instructor import preflight
+    from cognito_tutorial.instructor.provisioning import connect_to
     from cognito_tutorial.sandbox.server import SandboxError
 
     backend = choose_backend(args.backend)

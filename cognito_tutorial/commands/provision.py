@@ -59,9 +59,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cognito_tutorial import provisioning
     from cognito_tutorial.backend import AWS, LOCAL, choose_backend, describe_target
     from cognito_tutorial.errors import TutorialError
+    from cognito_tutorial.instructor import provisioning
 
     backend = choose_backend(args.backend)
     provisioning.check_room_name(args.room)

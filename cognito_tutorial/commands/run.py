@@ -63,7 +63,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cognito_tutorial import runner
+    from cognito_tutorial.instructor import runner
 
     # Turn SIGTERM (a CI timeout, `kill`) into an exit that runs the clean-up: the sandbox and
     # the kernels are stopped rather than left behind.

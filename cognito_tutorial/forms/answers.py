@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from cognito_tutorial import display, errors, tokens, totp
 
 if TYPE_CHECKING:
-    from cognito_tutorial.forms import CodeEntry, EnrolmentWidget
+    from cognito_tutorial.forms.views import CodeEntry, EnrolmentWidget
 
 __all__ = [
     "Accepted",
@@ -426,7 +426,7 @@ async def ask_for_code(
         _show_headless(response)
         return response
     _require_kernel()
-    from cognito_tutorial.forms import CodeEntry
+    from cognito_tutorial.forms.views import CodeEntry
 
     entry = CodeEntry(
         on_submit,
@@ -469,7 +469,7 @@ async def enrol_authenticator(
         _show_headless(response)
         return response
     _require_kernel()
-    from cognito_tutorial.forms import EnrolmentWidget
+    from cognito_tutorial.forms.views import EnrolmentWidget
 
     widget = EnrolmentWidget(
         secret,

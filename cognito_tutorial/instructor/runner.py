@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cognito_tutorial import headless_clock
 from cognito_tutorial.errors import TutorialError
+from cognito_tutorial.instructor import headless_clock
 
 NOTEBOOK_NAME = re.compile(r"^\d\d_.+\.ipynb$")
 SANDBOX_START_TIMEOUT_S = 30.0
@@ -69,7 +69,7 @@ def default_notebook_dir() -> Path:
     here = Path("notebooks")
     if here.is_dir():
         return here
-    return Path(__file__).resolve().parent.parent / "notebooks"
+    return Path(__file__).resolve().parents[2] / "notebooks"
 
 
 def find_notebooks(directory: Path, patterns: Sequence[str] = ()) -> list[Path]:

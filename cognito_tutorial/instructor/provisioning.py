@@ -25,10 +25,15 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
-from .backend import AWS, LOCAL, choose_backend, describe_target
-from .errors import TutorialError
-from .tagged_pools import ATTENDEE_TAG, ROOM_TAG, find_tagged_pools, is_tutorial_pool
-from .workspace import (
+from cognito_tutorial.backend import AWS, LOCAL, choose_backend, describe_target
+from cognito_tutorial.errors import TutorialError
+from cognito_tutorial.instructor.tagged_pools import (
+    ATTENDEE_TAG,
+    ROOM_TAG,
+    find_tagged_pools,
+    is_tutorial_pool,
+)
+from cognito_tutorial.workspace import (
     CLIENTS,
     DEMO_USERNAME,
     PREFIX,
@@ -83,7 +88,7 @@ def room_pool_name(room: str, number: int) -> str:
 
 def default_handout_path(room: str) -> Path:
     """Where the handout goes unless told otherwise: the per-user state folder, outside any repo."""
-    from .sandbox.paths import state_dir
+    from cognito_tutorial.sandbox.paths import state_dir
 
     return state_dir() / f"handout-{room}.csv"
 
@@ -123,8 +128,8 @@ def connect_to(
     """
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-    from .backend import connect
-    from .sandbox.server import is_answering
+    from cognito_tutorial.backend import connect
+    from cognito_tutorial.sandbox.server import is_answering
 
     chosen = choose_backend(backend)
     if chosen == AWS and endpoint:
@@ -175,7 +180,8 @@ def first_cell(workspace: Workspace) -> str:
     """The one line an attendee runs in a notebook to make every notebook use their pool."""
     where = f"{AWS!r}, {workspace.region!r}" if workspace.backend == AWS else ""
     return (
-        "from cognito_tutorial import connect, provisioning; "
+        "from cognito_tutorial import connect; "
+        "from cognito_tutorial.instructor import provisioning; "
         f"provisioning.use_provisioned_pool(connect({where}), {workspace.pool_id!r}, "
         f"{workspace.password!r})"
     )

@@ -21,7 +21,7 @@ from typing import Any, Literal
 import ipywidgets as widgets
 
 from cognito_tutorial import display, errors, totp
-from cognito_tutorial.widgets import (
+from cognito_tutorial.forms.answers import (
     CARD_CSS,
     DEFAULT_SESSION_VALIDITY_S,
     DEFAULT_TIMEOUT_S,

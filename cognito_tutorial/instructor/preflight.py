@@ -25,7 +25,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .workspace import PREFIX, TAG_KEY, TAG_VALUE
+from cognito_tutorial.workspace import PREFIX, TAG_KEY, TAG_VALUE
 
 OK, INFO, WARN, FAIL, SKIP = "ok", "info", "warn", "fail", "skip"
 STATUSES = (OK, INFO, WARN, FAIL, SKIP)
@@ -124,7 +124,7 @@ def read_pins(path: Path) -> dict[str, str]:
 
 def default_requirements() -> Path:
     """requirements.txt of the checkout this package runs from (absent in a plain install)."""
-    return Path(__file__).resolve().parents[1] / "requirements.txt"
+    return Path(__file__).resolve().parents[2] / "requirements.txt"
 
 
 def check_packages(requirements: Path | None = None) -> Check:
@@ -327,7 +327,7 @@ def mfa_sign_in_drill(cognito: Any, *, now: Callable[[], float] = time.time) -> 
     """
     import pyotp
 
-    from .workspace import new_password
+    from cognito_tutorial.workspace import new_password
 
     steps: list[str] = []
     pool_id = cognito.create_user_pool(
@@ -415,7 +415,7 @@ def check_sandbox(cognito: Any, *, now: Callable[[], float] = time.time) -> list
     """
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from .backend import describe_target
+    from cognito_tutorial.backend import describe_target
 
     target = describe_target(cognito)
     rows = [Check("Sandbox", OK, f"answering at {target.endpoint_url}")]
