@@ -1,49 +1,38 @@
-"""The moment a learner types a code: what the notebooks await, and what an answer comes to.
-
-``await ask_for_code(...)`` and ``await enrol_authenticator(...)`` show a form from
-``cognito_tutorial.forms`` (the ipywidgets views) and wait until it is answered; headless
-(papermill, nbval) they answer with pyotp instead and never load ipywidgets.
+"""What an answer comes to: the plain logic behind the code forms, with no widget in sight.
 
 Input checks, explanations and the Cognito calls live in plain functions here
-(:func:`attempt`, :func:`describe_success`, :func:`session_time_left`, and the helpers in
-``totp``, ``errors`` and ``display``); a form collects a code, calls the function it was
-given (the notebook's own function that holds the boto3 call) and shows what came back.
+(:func:`attempt`, :func:`describe_success`, :func:`session_time_left`, :func:`answer_headless`,
+and the helpers in ``totp``, ``errors`` and ``display``). The forms in ``views`` show what these
+return; this module imports no ipywidgets, so it is tested, and runs headless, without them.
 """
 
 from __future__ import annotations
 
-import asyncio
 import html
-import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from cognito_tutorial import display, errors, tokens, totp
-
-if TYPE_CHECKING:
-    from cognito_tutorial.forms.views import CodeEntry, EnrolmentWidget
+from cognito_tutorial import display, errors, html_boxes, tokens, totp
 
 __all__ = [
     "Accepted",
-    "NoAnswerError",
     "Outcome",
+    "SignInContext",
     "answer_headless",
-    "ask_for_code",
     "attempt",
     "describe_success",
-    "enrol_authenticator",
+    "format_duration",
+    "seconds_to_next_code",
     "session_time_left",
     "signed_in_user",
-    "wait_for_answer",
 ]
-
-log = logging.getLogger(__name__)
 
 Response = dict[str, Any]
 Submit = Callable[[str], Response]
+Restart = Callable[[], Response | None]
 Clock = Callable[[], float]
 
 TOTP_STEP_S = 30
@@ -63,7 +52,27 @@ WAY_ON_AFTER_REFUSAL = {
 }
 
 
-# --- plain functions: what an answer comes to ------------------------------------------------
+@dataclass(frozen=True)
+class SignInContext:
+    """The sign-in a typed code answers, as a form shows it: the session and how it runs out.
+
+    :param session: the ``Session`` the answer goes with, shown redacted beside the field.
+    :param started_at: when Cognito issued that session (``clock()`` time); None means now
+        when a session is given.
+    :param validity_s: the app client's AuthSessionValidity in seconds (3 minutes by default);
+        the form counts it down and closes when it runs out.
+    :param on_restart: ``on_restart() -> response`` starts the sign-in again (InitiateAuth) and
+        returns its response; offered when the session runs out or is spent.
+    :param demo_secret: if given, the form offers a demo authenticator showing its codes.
+    :param clock: returns the time in seconds since the epoch; tests pass a fake one.
+    """
+
+    session: str | None = None
+    started_at: float | None = None
+    validity_s: float = DEFAULT_SESSION_VALIDITY_S
+    on_restart: Restart | None = None
+    demo_secret: str | None = None
+    clock: Clock = time.time
 
 
 @dataclass(frozen=True)
@@ -148,11 +157,11 @@ class Accepted:
         """The rows and the note, for the status line under the title."""
         rows = [(label, f"<code>{html.escape(value)}</code>") for label, value in self.rows]
         note = f'<p class="ct-note">{html.escape(self.note)}</p>' if self.note else ""
-        return table_html(rows) + note
+        return html_boxes.key_values(rows) + note
 
     def _repr_html_(self) -> str:
-        status = status_html("success", f"✓ {self.title}", self.body_html())
-        return f'{CARD_CSS}<div class="ct-card">{status}</div>'
+        status = html_boxes.status("success", f"✓ {self.title}", self.body_html())
+        return f'{html_boxes.FORM_CSS}<div class="ct-card">{status}</div>'
 
 
 def describe_success(response: Response) -> Accepted:
@@ -218,7 +227,8 @@ def format_duration(seconds: float) -> str:
 
 async def _sleep_headless(seconds: float) -> None:
     """Block: headless, no widget needs the event loop, and a headless run's virtual clock
-    (``headless_clock``) takes over ``time.sleep``, so the wait costs no real time there."""
+    (``instructor.headless_clock``) takes over ``time.sleep``, so the wait costs no real time
+    there."""
     time.sleep(seconds)
 
 
@@ -249,252 +259,3 @@ async def answer_headless(
     await sleep(min(seconds_to_next_code(clock()) + 0.5, max_wait_s))
     code, _ = totp.current_code(secret, now=clock() + TOTP_STEP_S)
     return on_submit(code)
-
-
-# --- shared look ----------------------------------------------------------------------------
-
-# JupyterLab's theme variables keep every colour readable in the light and the dark theme.
-CARD_CSS = """
-<style>
-.ct-card { border: 1px solid var(--jp-border-color1); border-radius: 8px;
-  padding: 14px 18px 12px; background: var(--jp-layout-color1); color: var(--jp-ui-font-color1);
-  max-width: 620px; box-shadow: 0 1px 3px rgba(0,0,0,0.12); font-family: var(--jp-ui-font-family);
-  gap: 4px; }
-.ct-card .widget-html-content { line-height: 1.45; }
-.ct-card .ct-heading { font-size: 1.25em; font-weight: 600; margin: 0; }
-.ct-card .ct-sub { color: var(--jp-ui-font-color2); margin: 0; }
-.ct-card p { margin: 4px 0; }
-.ct-card .ct-row { align-items: center; gap: 8px; margin: 6px 0 2px; }
-.ct-card .ct-code input.widget-input { font-family: var(--jp-code-font-family);
-  font-size: 22px; letter-spacing: 0.25em; height: 40px; padding: 0 10px; }
-.ct-card .ct-code label.widget-label { font-weight: 600; }
-.ct-card .ct-verify { height: 40px; min-width: 7em; font-weight: 600; }
-.ct-card .ct-session { display: flex; align-items: center; gap: 8px; flex-wrap: wrap; }
-.ct-card code { font-family: var(--jp-code-font-family); background: var(--jp-layout-color2);
-  padding: 1px 5px; border-radius: 3px; }
-.ct-card .ct-bar { display: inline-block; width: 160px; height: 8px; border-radius: 4px;
-  background: var(--jp-layout-color3); overflow: hidden; }
-.ct-card .ct-bar > span { display: block; height: 100%; background: var(--jp-brand-color1); }
-.ct-card .ct-low .ct-bar > span { background: var(--jp-warn-color1); }
-.ct-card .ct-low .ct-time { color: var(--jp-warn-color0); font-weight: 600; }
-.ct-card .ct-out .ct-time { color: var(--jp-error-color0); font-weight: 600; }
-.ct-card .ct-time { font-variant-numeric: tabular-nums; }
-.ct-card .ct-note { color: var(--jp-ui-font-color2); font-size: 0.92em; }
-.ct-card .ct-status { border-left: 4px solid var(--jp-border-color1); border-radius: 4px;
-  background: var(--jp-layout-color2); padding: 8px 12px; margin-top: 4px; }
-.ct-card .ct-status code { background: var(--jp-layout-color1); }
-.ct-card .ct-status-title { font-weight: 600; margin-bottom: 2px; }
-.ct-card .ct-status.ct-success { border-left-color: var(--jp-success-color1); }
-.ct-card .ct-status.ct-refused { border-left-color: var(--jp-error-color1); }
-.ct-card .ct-status.ct-invalid, .ct-card .ct-status.ct-expired {
-  border-left-color: var(--jp-warn-color1); }
-.ct-card .ct-status.ct-busy { border-left-color: var(--jp-brand-color1); }
-.ct-card .ct-kv, .ct-enrolment table { border-collapse: collapse; margin: 4px 0; }
-.ct-card .ct-kv th, .ct-enrolment table th { text-align: left; font-weight: 600;
-  padding: 1px 14px 1px 0; vertical-align: top; }
-.ct-card .ct-kv td, .ct-enrolment table td { padding: 1px 0; }
-.ct-card.ct-demo { border-style: dashed; box-shadow: none; max-width: 360px; }
-.ct-card .ct-otp { font-family: var(--jp-code-font-family); font-size: 2.1em; font-weight: 600;
-  letter-spacing: 0.12em; margin: 2px 0; }
-</style>
-"""
-
-
-def table_html(rows: list[tuple[str, str]]) -> str:
-    if not rows:
-        return ""
-    cells = "".join(f"<tr><th>{html.escape(k)}</th><td>{v}</td></tr>" for k, v in rows)
-    return f'<table class="ct-kv">{cells}</table>'
-
-
-def status_html(kind: str, title: str, body: str = "") -> str:
-    return (
-        f'<div class="ct-status ct-{kind}" role="status" aria-live="polite">'
-        f'<div class="ct-status-title">{html.escape(title)}</div>{body}</div>'
-    )
-
-
-def bar_html(fraction: float, label: str) -> str:
-    pct = round(max(0.0, min(1.0, fraction)) * 100)
-    return (
-        f'<span class="ct-bar" role="progressbar" aria-label="{html.escape(label)}" '
-        f'aria-valuemin="0" aria-valuemax="100" aria-valuenow="{pct}">'
-        f'<span style="width: {pct}%"></span></span>'
-    )
-
-
-# --- waiting in a cell (Run All) ------------------------------------------------------------
-
-
-class NoAnswerError(errors.TutorialError, TimeoutError):
-    """The learner did not answer before the cell stopped waiting."""
-
-    default_title = "No code arrived in time"
-
-
-async def wait_for_answer(
-    widget: CodeEntry | EnrolmentWidget, *, timeout_s: float = DEFAULT_TIMEOUT_S
-) -> Response:
-    """Keep the cell running, with the widget live, until it is answered or ``timeout_s`` passes.
-
-    A cell that blocks would freeze its own widgets: the kernel handles their events only
-    between cells. A cell that *awaits* does not: ipykernel (7.4 and later) handles widget
-    messages while an async cell waits, and still holds back the cells Run All queued after
-    it. So the cell awaits this, and Run All stops here until the code is accepted.
-    (jupyter-ui-poll did this for ipykernel 6; it cannot reach ipykernel 7's message loop.)
-
-    :raises NoAnswerError: when ``timeout_s`` passes first; the form then says so.
-    """
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while not widget.done.is_set() and loop.time() < deadline:
-        if _session_is_dead(widget):
-            raise errors.TutorialError(
-                "The sign-in session ended before a code was accepted, so the cell stopped "
-                "waiting.",
-                "A Session lasts the app client's AuthSessionValidity and answers one challenge.",
-                "Run the sign-in cell again for a new Session, then this one.",
-                title="This sign-in session has run out",
-                way_on="restart_sign_in",
-            )
-        await asyncio.sleep(0.1)
-    if widget.result is None:
-        message = (
-            f"No code was accepted within {format_duration(timeout_s)}, so the cell stopped "
-            "waiting. Run it again when your authenticator is to hand."
-        )
-        widget.stop_waiting(message)
-        raise NoAnswerError(message, title=NoAnswerError.default_title, way_on="restart_sign_in")
-    return widget.result
-
-
-def _session_is_dead(widget: CodeEntry | EnrolmentWidget) -> bool:
-    """The form can no longer be answered and offers no restart of its own."""
-    if getattr(widget, "on_restart", None) is not None:
-        return False
-    if getattr(widget, "state", "") == "expired":
-        return True
-    outcome = getattr(widget, "last_outcome", None)
-    return outcome is not None and outcome.way_on == "restart_sign_in"
-
-
-def _require_kernel() -> None:
-    from IPython import get_ipython
-
-    if getattr(get_ipython(), "kernel", None) is None:
-        raise errors.TutorialError(
-            "Waiting for a typed code needs a Jupyter kernel to show the form.",
-            "This code runs outside Jupyter, where no widget can be displayed.",
-            "Pass interactive=False to answer with a code generated from the secret instead.",
-            title="No notebook to show the form in",
-            way_on="fix_setup",
-        )
-
-
-async def ask_for_code(
-    on_submit: Submit,
-    *,
-    interactive: bool,
-    secret: str | None = None,
-    timeout_s: float = DEFAULT_TIMEOUT_S,
-    session: str | None = None,
-    session_started_at: float | None = None,
-    session_validity_s: float = DEFAULT_SESSION_VALIDITY_S,
-    on_restart: Callable[[], Response | None] | None = None,
-    offer_demo: bool = False,
-    account_name: str | None = None,
-    label: str = "Enter the 6-digit code from your authenticator app",
-    clock: Clock = time.time,
-) -> Response:
-    """Get a code answered and return Cognito's response: from the learner, or from pyotp.
-
-    Await it in the cell: ``signed_in = await widgets.ask_for_code(respond, ...)``.
-
-    Interactive: show a :class:`CodeEntry` and keep the cell waiting until the learner's code
-    is accepted (or ``timeout_s`` passes, raising :class:`NoAnswerError`). Headless
-    (papermill, nbval): call ``on_submit`` with the current code for ``secret``; no widget,
-    no waiting beyond one TOTP step if the code was already used.
-
-    :param on_submit: the notebook's ``respond(code) -> response`` holding the boto3 call.
-    :param interactive: False under papermill/nbval.
-    :param secret: the TOTP secret; needed headless, and for ``offer_demo``.
-    """
-    if not interactive:
-        if secret is None:
-            raise ValueError("interactive=False needs the TOTP secret to generate a code")
-        response = await answer_headless(on_submit, secret, clock=clock)
-        _show_headless(response)
-        return response
-    _require_kernel()
-    from cognito_tutorial.forms.views import CodeEntry
-
-    entry = CodeEntry(
-        on_submit,
-        session=session,
-        session_started_at=session_started_at,
-        session_validity_s=session_validity_s,
-        on_restart=on_restart,
-        demo_secret=secret if offer_demo else None,
-        account_name=account_name,
-        label=label,
-        clock=clock,
-    )
-    _display(entry)
-    return await wait_for_answer(entry, timeout_s=timeout_s)
-
-
-async def enrol_authenticator(
-    secret: str,
-    account_name: str,
-    on_verify: Submit,
-    *,
-    interactive: bool,
-    issuer: str = "cognito-tutorial",
-    timeout_s: float = DEFAULT_TIMEOUT_S,
-    session: str | None = None,
-    session_started_at: float | None = None,
-    session_validity_s: float = DEFAULT_SESSION_VALIDITY_S,
-    on_restart: Callable[[], Response | None] | None = None,
-    offer_demo: bool = False,
-    clock: Clock = time.time,
-) -> Response:
-    """Link an authenticator and return VerifySoftwareToken's response.
-
-    Await it in the cell, as :func:`ask_for_code`. Interactive: show an
-    :class:`EnrolmentWidget` (QR code, grouped secret, code field) and wait for the code.
-    Headless: verify with pyotp's current code; the secret is not shown.
-    """
-    if not interactive:
-        response = await answer_headless(on_verify, secret, clock=clock)
-        _show_headless(response)
-        return response
-    _require_kernel()
-    from cognito_tutorial.forms.views import EnrolmentWidget
-
-    widget = EnrolmentWidget(
-        secret,
-        account_name,
-        issuer,
-        on_verify,
-        session=session,
-        session_started_at=session_started_at,
-        session_validity_s=session_validity_s,
-        on_restart=on_restart,
-        offer_demo=offer_demo,
-        clock=clock,
-    )
-    _display(widget)
-    return await wait_for_answer(widget, timeout_s=timeout_s)
-
-
-def _display(widget: Any) -> None:
-    from IPython.display import display as ipython_display
-
-    ipython_display(widget)
-
-
-def _show_headless(response: Response) -> None:
-    """Show, in a headless run's output, what the widget would have shown on success."""
-    from IPython.display import display as ipython_display
-
-    ipython_display(describe_success(response))
