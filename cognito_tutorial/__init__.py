@@ -12,8 +12,14 @@ __version__ = "0.1.0"
 __all__ = ["connect"]
 
 
-def connect(backend: str | None = None, region: str | None = None, *, quiet: bool = False) -> Any:
+def connect(
+    backend: str | None = None,
+    region: str | None = None,
+    *,
+    endpoint: str | None = None,
+    quiet: bool = False,
+) -> Any:
     """A boto3 cognito-idp client for the local sandbox (default) or AWS; see backend.connect."""
     from .backend import connect as _connect
 
-    return _connect(backend, region, quiet=quiet)
+    return _connect(backend, region, endpoint=endpoint, quiet=quiet)

@@ -42,16 +42,24 @@ def choose_backend(backend: str | None = None) -> str:
     return chosen
 
 
-def connect(backend: str | None = None, region: str | None = None, *, quiet: bool = False) -> Any:
+def connect(
+    backend: str | None = None,
+    region: str | None = None,
+    *,
+    endpoint: str | None = None,
+    quiet: bool = False,
+) -> Any:
     """A ready boto3 cognito-idp client, and a line saying where it points.
 
     Local: reuses this user's running sandbox or starts one (it stops itself after two hours
     without requests; `python -m cognito_tutorial sandbox --stop` stops it at once).
-    `COGNITO_TUTORIAL_ENDPOINT` points it at a given sandbox instead (a workshop's shared one).
+    ``endpoint``, else `COGNITO_TUTORIAL_ENDPOINT`, points it at a given sandbox instead (a
+    workshop's shared one).
     AWS: the standard credential chain and region; the account is looked up and shown first.
 
     :param backend: "local" or "aws"; default from COGNITO_TUTORIAL_BACKEND, else "local".
     :param region: AWS region (AWS only; the sandbox always answers as us-east-1).
+    :param endpoint: the URL of a running sandbox to use (local only).
     :param quiet: don't print where the client points.
     :returns: a botocore client for Cognito user pools; `describe_target(client)` says where.
     """
@@ -61,7 +69,7 @@ def connect(backend: str | None = None, region: str | None = None, *, quiet: boo
     if chosen == LOCAL:
         import botocore.session
 
-        url = os.environ.get("COGNITO_TUTORIAL_ENDPOINT") or _local_sandbox_url()
+        url = endpoint or os.environ.get("COGNITO_TUTORIAL_ENDPOINT") or _local_sandbox_url()
         # The client boto3.client("cognito-idp", ...) returns, made by botocore directly: the
         # sandbox needs no credential chain, and a kernel is spared boto3's S3 transfer
         # machinery (a third of connect()'s time in a fresh kernel).

@@ -290,7 +290,7 @@ class Terminal(io.StringIO):
 
 
 def test_progress_redraws_one_line_at_a_terminal_and_prints_tenths_elsewhere():
-    from cognito_tutorial.commands.provision import progress_printer
+    from cognito_tutorial.commands.terminal import progress_printer
 
     terminal = Terminal()
     show = progress_printer("Provisioning", terminal)

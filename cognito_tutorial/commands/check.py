@@ -9,7 +9,7 @@ import sys
 import textwrap
 from typing import TextIO
 
-from cognito_tutorial.commands import add_target_options
+from cognito_tutorial.commands.target import add_target_options, connect_to
 
 EXAMPLE = "python -m cognito_tutorial check --backend aws --region eu-west-1"
 
@@ -41,7 +41,6 @@ def run(args: argparse.Namespace) -> int:
     from cognito_tutorial.backend import AWS, LOCAL, choose_backend
     from cognito_tutorial.errors import TutorialError
     from cognito_tutorial.instructor import preflight
-    from cognito_tutorial.instructor.provisioning import connect_to
     from cognito_tutorial.sandbox.server import SandboxError
 
     backend = choose_backend(args.backend)

@@ -79,7 +79,10 @@ def find_notebooks(directory: Path, patterns: Sequence[str] = ()) -> list[Path]:
     :raises TutorialError: if the folder has no notebook, or none matches.
     """
     if not directory.is_dir():
-        raise TutorialError(f"There is no notebook folder {directory}.", todo="Pass --dir.")
+        raise TutorialError(
+            f"There is no notebook folder {directory}.",
+            todo="Pass the folder that holds the lesson notebooks.",
+        )
     found = sorted(p for p in directory.iterdir() if NOTEBOOK_NAME.match(p.name))
     if patterns:
         found = [p for p in found if any(fnmatch.fnmatch(p.name, pat) for pat in patterns)]
@@ -358,8 +361,8 @@ def run_notebooks(
         folders = {p.parent.resolve() for p in notebooks}
         if folders != {out_dir.resolve()}:
             raise TutorialError(
-                f"--in-place writes the notebooks back where they are, not to {out_dir}.",
-                todo="Leave out --out, or pass the notebooks' own folder.",
+                f"Run in place, the notebooks are written back where they are, not to {out_dir}.",
+                todo="Pass no out_dir, or the notebooks' own folder.",
             )
     parameters: dict[str, Any] = {"backend": backend, "interactive": False}
     if region:
