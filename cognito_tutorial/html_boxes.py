@@ -1,15 +1,138 @@
 """The HTML the tutorial shows, and its one stylesheet: every box and form is drawn here.
 
-The live forms (``cognito_tutorial.forms``) are ipywidgets, whose classes only a stylesheet can
-reach: :data:`FORM_CSS`, added once by each form. Its colours are JupyterLab's theme variables,
-so that every box reads well in the light and the dark theme.
+Colours are JupyterLab's theme variables (with neutral fallbacks), so that every box reads well
+in the light and the dark theme. Two kinds of output share them:
+
+- Outputs a notebook keeps (responses, requests, tokens, next steps, explanations, enrolment
+  cards) carry their CSS inline, from :data:`STYLES`: committed notebooks are shown untrusted
+  (JupyterLab, GitHub, nbviewer), where a ``<style>`` element would be dropped. :func:`box`,
+  :func:`table` and the small renderers below draw them.
+- The live forms (``cognito_tutorial.forms``) are ipywidgets, whose classes only a stylesheet
+  can reach: :data:`FORM_CSS`, added once by each form, and the renderers after it.
 """
 
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 
-# --- the forms' stylesheet ------------------------------------------------------------------
+# --- outputs a notebook keeps: inline styles ------------------------------------------------
+
+_BORDER = "border:1px solid var(--jp-border-color1, #888)"
+_TEXT = "color:var(--jp-ui-font-color1, inherit)"
+_BACKGROUND = "background:var(--jp-layout-color1, transparent)"
+_CODE_BACKGROUND = "background:var(--jp-cell-editor-background, transparent)"
+
+STYLES: dict[str, str] = {
+    # boxes
+    "box": f"{_BORDER};{_TEXT};{_BACKGROUND};padding:0.4em 0.8em;margin:0.3em 0;max-width:72em;"
+    "overflow-x:auto",
+    "explanation": f"{_BORDER};border-left:6px solid var(--jp-warn-color0, #b35900);"
+    f"{_BACKGROUND};{_TEXT};padding:0.5em 1em;margin:0.3em 0;max-width:60em",
+    "card": f"{_BORDER};{_TEXT};padding:0.5em 1em;max-width:40em",
+    # what goes in them
+    "title": "margin:0;font-weight:bold",
+    "line": "margin:0.2em 0",
+    "note": "margin:0.3em 0",
+    "picture": "margin:0.5em 0",
+    "caption": "text-align:left",
+    "caption_title": "text-align:left;font-weight:bold",
+    "figure_caption": "font-weight:bold",
+    "row_name": "text-align:left;vertical-align:top",
+    "row_value": "text-align:left",
+    "list": "margin:0;padding-left:1.2em",
+    "numbered_list": "margin:0;padding-left:1.4em",
+    "terms": "margin:0.2em 0",
+    "term": "font-weight:bold;margin-top:0.4em",
+    "definition": "margin-left:1.5em",
+    "pre": f"margin:0.3em 0;color:inherit;{_CODE_BACKGROUND}",
+    "pre_wrapped": f"margin:0.3em 0;white-space:pre-wrap;color:inherit;{_CODE_BACKGROUND}",
+    "link": "color:var(--jp-content-link-color, inherit);text-decoration:underline",
+    "large_code": "font-size:1.1em",
+}
+"""Every inline style, by the part it dresses; the renderers below name them."""
+
+
+def box(
+    body: str,
+    *,
+    style: str = "box",
+    tag: str = "div",
+    role: str | None = None,
+    label: str | None = None,
+) -> str:
+    """An output box around ``body`` (HTML); ``role`` and ``label`` name it for screen readers."""
+    attributes = f' role="{role}"' if role else ""
+    attributes += f' aria-label="{html.escape(label)}"' if label else ""
+    return f'<{tag}{attributes} style="{STYLES[style]}">{body}</{tag}>'
+
+
+def table(
+    rows: Iterable[tuple[str, str]], caption: str | None = None, *, caption_style: str = "caption"
+) -> str:
+    """A two-column table: each row's name (text) as its header, its value (HTML) beside it."""
+    body = "".join(
+        f'<tr><th scope="row" style="{STYLES["row_name"]}">{html.escape(str(name))}</th>'
+        f'<td style="{STYLES["row_value"]}">{value}</td></tr>'
+        for name, value in rows
+    )
+    cap = (
+        f'<caption style="{STYLES[caption_style]}">{html.escape(caption)}</caption>'
+        if caption
+        else ""
+    )
+    return f"<table>{cap}<tbody>{body}</tbody></table>"
+
+
+def paragraph(body: str, style: str = "note") -> str:
+    """A paragraph of ``body`` (HTML)."""
+    return f'<p style="{STYLES[style]}">{body}</p>'
+
+
+def code(text: str) -> str:
+    """``text`` as inline code."""
+    return f"<code>{html.escape(text)}</code>"
+
+
+def code_spans(text: str) -> str:
+    """Escape ``text`` and show its `backticked` parts as code (the catalogue's convention)."""
+    parts = html.escape(text).split("`")
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+
+
+def preformatted(text: str, *, wrapped: bool = False) -> str:
+    """``text`` as a block of code, its lines kept (and long ones ``wrapped``)."""
+    style = STYLES["pre_wrapped" if wrapped else "pre"]
+    return f'<pre style="{style}"><code>{html.escape(text)}</code></pre>'
+
+
+def bulleted(items: Iterable[str]) -> str:
+    """A list of ``items`` (HTML)."""
+    return f'<ul style="{STYLES["list"]}">{"".join(f"<li>{i}</li>" for i in items)}</ul>'
+
+
+def numbered(items: Iterable[str]) -> str:
+    """A numbered list of ``items`` (HTML)."""
+    return f'<ol style="{STYLES["numbered_list"]}">{"".join(f"<li>{i}</li>" for i in items)}</ol>'
+
+
+def terms(rows: Iterable[tuple[str, str]]) -> str:
+    """A definition list: each label (text) over its text, whose `backticked` parts are code."""
+    items = "".join(
+        f'<dt style="{STYLES["term"]}">{html.escape(label)}</dt>'
+        f'<dd style="{STYLES["definition"]}">{code_spans(text)}</dd>'
+        for label, text in rows
+    )
+    return f'<dl style="{STYLES["terms"]}">{items}</dl>'
+
+
+def link(url: str) -> str:
+    """A link showing its own address."""
+    address = html.escape(url)
+    return f'<a href="{address}" style="{STYLES["link"]}">{address}</a>'
+
+
+# --- the live forms: a stylesheet -----------------------------------------------------------
 
 FORM_CSS = """
 <style>
@@ -55,12 +178,6 @@ FORM_CSS = """
   letter-spacing: 0.12em; margin: 2px 0; }
 </style>
 """
-
-
-def code_spans(text: str) -> str:
-    """Escape ``text`` and show its `backticked` parts as code (the catalogue's convention)."""
-    parts = html.escape(text).split("`")
-    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
 
 
 def key_values(rows: list[tuple[str, str]]) -> str:

@@ -15,7 +15,8 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from cognito_tutorial.display import BOX_STYLE, html_table, redact, text_lines
+from cognito_tutorial import html_boxes
+from cognito_tutorial.display import html_table, redact, text_lines
 from cognito_tutorial.errors import TokenInvalid, TutorialError
 
 TIME_CLAIMS = ("exp", "iat", "auth_time", "nbf")
@@ -98,8 +99,7 @@ class TokenView:
             ("Claims", self._claims_shown()),
             ("Signature", f"{self.signature} (redacted)"),
         ]
-        table = html_table(rows, caption="JWT, decoded but not verified")
-        return f'<div style="{BOX_STYLE}">{table}</div>'
+        return html_boxes.box(html_table(rows, caption="JWT, decoded but not verified"))
 
 
 def show_token(token: str) -> TokenView:
