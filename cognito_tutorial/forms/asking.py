@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from cognito_tutorial import errors
@@ -119,19 +120,14 @@ async def ask_for_code(
         if secret is None:
             raise ValueError("interactive=False needs the TOTP secret to generate a code")
         return await _answer_headless(on_submit, secret, clock)
-    _require_kernel()
-    from cognito_tutorial.forms.views import CodeEntry
-
+    demo_secret = secret if offer_demo else None
     context = SignInContext(
-        session,
-        session_started_at,
-        session_validity_s,
-        on_restart,
-        secret if offer_demo else None,
-        clock,
+        session, session_started_at, session_validity_s, on_restart, demo_secret, clock
     )
-    entry = CodeEntry(on_submit, context, account_name=account_name, label=label)
-    return await _show_and_wait(entry, timeout_s)
+    return await _show_and_wait(
+        lambda views: views.CodeEntry(on_submit, context, account_name=account_name, label=label),
+        timeout_s,
+    )
 
 
 async def enrol_authenticator(
@@ -157,19 +153,14 @@ async def enrol_authenticator(
     """
     if not interactive:
         return await _answer_headless(on_verify, secret, clock)
-    _require_kernel()
-    from cognito_tutorial.forms.views import EnrolmentWidget
-
+    demo_secret = secret if offer_demo else None
     context = SignInContext(
-        session,
-        session_started_at,
-        session_validity_s,
-        on_restart,
-        secret if offer_demo else None,
-        clock,
+        session, session_started_at, session_validity_s, on_restart, demo_secret, clock
     )
-    widget = EnrolmentWidget(secret, account_name, issuer, on_verify, context)
-    return await _show_and_wait(widget, timeout_s)
+    return await _show_and_wait(
+        lambda views: views.EnrolmentWidget(secret, account_name, issuer, on_verify, context),
+        timeout_s,
+    )
 
 
 async def _answer_headless(on_submit: Submit, secret: str, clock: Clock) -> Response:
@@ -181,9 +172,18 @@ async def _answer_headless(on_submit: Submit, secret: str, clock: Clock) -> Resp
     return response
 
 
-async def _show_and_wait(form: Any, timeout_s: float) -> Response:
+async def _show_and_wait(make_form: Callable[[Any], AnswerForm], timeout_s: float) -> Response:
+    """Show the form ``make_form(views)`` builds, and wait for its answer.
+
+    The views module (and with it ipywidgets) is loaded here, once a kernel is known to be
+    there to show the form: a headless run never loads it.
+    """
+    _require_kernel()
     from IPython.display import display
 
+    from cognito_tutorial.forms import views
+
+    form = make_form(views)
     display(form)
     return await wait_for_answer(form, timeout_s=timeout_s)
 
