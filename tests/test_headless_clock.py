@@ -1,4 +1,4 @@
-"""The virtual clock of headless runs (cognito_tutorial.headless_clock), in its own processes.
+"""The virtual clock of headless runs (instructor.headless_clock), in its own processes.
 
 ``install`` patches the process it runs in, so each test runs it in a fresh interpreter. The
 runner test in test_runner.py checks the whole: a kernel and a sandbox sharing one clock file.

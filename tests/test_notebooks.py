@@ -8,8 +8,8 @@ in the kernel (only the parameters cell does), it is set to False. The notebooks
 the learner's default, ``interactive = True``, and need no code of their own for this.
 
 As in ``python -m cognito_tutorial run``, the sandbox and the kernels share the headless
-virtual clock (``cognito_tutorial.headless_clock``): the cells that wait for the next TOTP code
-run, and take no time.
+virtual clock (``cognito_tutorial.instructor.headless_clock``): the cells that wait for the next
+TOTP code run, and take no time.
 """
 
 from __future__ import annotations

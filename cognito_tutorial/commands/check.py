@@ -8,9 +8,10 @@ import os
 import shutil
 import sys
 import textwrap
-from typing import Any, TextIO
+from typing import TextIO
 
 from cognito_tutorial.commands.target import add_target_options, connect_to
+from cognito_tutorial.instructor.preflight import FAIL, SKIP, Check
 
 EXAMPLE = "python -m cognito_tutorial check --backend aws --region eu-west-1"
 
@@ -41,7 +42,6 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from cognito_tutorial.backend import AWS, LOCAL, choose_backend
     from cognito_tutorial.errors import TutorialError
-    from cognito_tutorial.instructor.preflight import FAIL, SKIP, Check
     from cognito_tutorial.instructor.preflight.aws_account import check_aws
     from cognito_tutorial.instructor.preflight.environment import (
         check_environment,
@@ -82,14 +82,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _with_region_flag(check: Any) -> Any:
+def _with_region_flag(check: Check) -> Check:
     """A missing AWS region can also be given on this command line: say so."""
-    if check.name == "AWS region" and check.status == "fail":
+    if check.name == "AWS region" and check.status == FAIL:
         return dataclasses.replace(check, detail=f"{check.detail} Or pass --region eu-west-1.")
     return check
 
 
-def print_table(checks: list, out: TextIO, *, colour: bool = False) -> None:
+def print_table(checks: list[Check], out: TextIO, *, colour: bool = False) -> None:
     """Check | result | detail, with details wrapped to the terminal's width."""
     name_width = max(len(check.name) for check in checks)
     indent = name_width + 2 + 6 + 2
