@@ -1,14 +1,16 @@
 """headless_ratio: every notebook run headless, over the floor of as many one-cell notebooks.
 
-Both runs go through `cognito_tutorial.runner.run_notebooks`, as `python -m cognito_tutorial run`
-and CI do: one fresh sandbox (COGNITO_TUTORIAL_ENDPOINT), a temporary COGNITO_TUTORIAL_HOME,
-papermill with interactive=False, a new kernel per notebook. The floor's notebooks hold one
-`pass` cell, so the floor is the fixed cost: the sandbox's start, a kernel per notebook,
-papermill. Per-cell durations (papermill's metadata) show where the rest goes.
+Both runs go through `cognito_tutorial.instructor.runner.run_notebooks`, as
+`python -m cognito_tutorial run` and CI do: one fresh sandbox (COGNITO_TUTORIAL_ENDPOINT), a
+temporary COGNITO_TUTORIAL_HOME, papermill with interactive=False, a new kernel per notebook.
+The floor's notebooks hold one `pass` cell, so the floor is the fixed cost: the sandbox's start,
+a kernel per notebook, papermill. Per-cell durations (papermill's metadata) show where the
+rest goes.
 
 The two runs alternate, ROUNDS times each, and the ratio is of their medians: a machine that
 is busy for a moment slows one round of each, not the result. On the local sandbox, TOTP waits
-take no time in either run (``cognito_tutorial.headless_clock``); the cells that wait still run.
+take no time in either run (``cognito_tutorial.instructor.headless_clock``); the cells that
+wait still run.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 
 import nbformat
 
-from cognito_tutorial.runner import default_notebook_dir, find_notebooks, run_notebooks
+from cognito_tutorial.instructor.runner import default_notebook_dir, find_notebooks, run_notebooks
 
 SLOWEST_CELLS = 8
 ROUNDS = 5

@@ -15,7 +15,7 @@ from bench import servers
 RUNS = 5
 SETUP_IMPORTS = "from cognito_tutorial import connect, workspace, display, errors"
 ALL_HELPERS = (
-    "from cognito_tutorial import connect, workspace, display, errors, totp, tokens, widgets, "
+    "from cognito_tutorial import connect, workspace, display, errors, totp, tokens, forms, "
     "next_step, secret_hash, srp"
 )
 

@@ -4,16 +4,7 @@ The lesson's boto3 calls stay in the notebooks; this package does everything aro
 Importing it is cheap: boto3, the sandbox (moto) and the Jupyter widgets load only when used.
 """
 
-from __future__ import annotations
-
-from typing import Any
+from cognito_tutorial.backend import connect
 
 __version__ = "0.1.0"
 __all__ = ["connect"]
-
-
-def connect(backend: str | None = None, region: str | None = None, *, quiet: bool = False) -> Any:
-    """A boto3 cognito-idp client for the local sandbox (default) or AWS; see backend.connect."""
-    from .backend import connect as _connect
-
-    return _connect(backend, region, quiet=quiet)

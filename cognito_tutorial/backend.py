@@ -60,18 +60,26 @@ def choose_backend(backend: str | None = None) -> str:
     return chosen
 
 
-def connect(backend: str | None = None, region: str | None = None, *, quiet: bool = False) -> Any:
+def connect(
+    backend: str | None = None,
+    region: str | None = None,
+    *,
+    endpoint: str | None = None,
+    quiet: bool = False,
+) -> Any:
     """A ready boto3 cognito-idp client, and a line saying where it points.
 
     Local: reuses this user's running sandbox or starts one (it stops itself after two hours
     without requests; `python -m cognito_tutorial sandbox --stop` stops it at once), and signs
-    with that sandbox's key. `COGNITO_TUTORIAL_ENDPOINT` points it at a given sandbox instead (a
-    workshop's shared one), signing with the key in `COGNITO_TUTORIAL_ACCESS_KEY_ID` and
-    `COGNITO_TUTORIAL_SECRET_ACCESS_KEY` if set (see `sandbox_credentials`).
+    with that sandbox's key. ``endpoint``, else `COGNITO_TUTORIAL_ENDPOINT`, points it at a
+    given sandbox instead (a workshop's shared one), signing with the key in
+    `COGNITO_TUTORIAL_ACCESS_KEY_ID` and `COGNITO_TUTORIAL_SECRET_ACCESS_KEY` if set (see
+    `sandbox_credentials`).
     AWS: the standard credential chain and region; the account is looked up and shown first.
 
     :param backend: "local" or "aws"; default from COGNITO_TUTORIAL_BACKEND, else "local".
     :param region: AWS region (AWS only; the sandbox always answers as us-east-1).
+    :param endpoint: the URL of a running sandbox to use (local only).
     :param quiet: don't print where the client points.
     :returns: a botocore client for Cognito user pools; `describe_target(client)` says where.
     """
@@ -81,7 +89,7 @@ def connect(backend: str | None = None, region: str | None = None, *, quiet: boo
     if chosen == LOCAL:
         import botocore.session
 
-        url = os.environ.get(ENDPOINT_VARIABLE)
+        url = endpoint or os.environ.get(ENDPOINT_VARIABLE)
         key = sandbox_credentials(url)
         state = None
         if not url:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from cognito_tutorial import html_boxes
 from cognito_tutorial.errors import TutorialError
 
 SECRET_KEYS: frozenset[str] = frozenset(
@@ -119,14 +120,6 @@ def redact_tree(value: Any, *, reveal: bool = False, key: str = "") -> Any:
 
 # --- Rendering shared by the display objects ------------------------------------------------
 
-BOX_STYLE = (
-    "border:1px solid var(--jp-border-color1, #888);"
-    "color:var(--jp-ui-font-color1, inherit);"
-    "background:var(--jp-layout-color1, transparent);"
-    "padding:0.4em 0.8em;margin:0.3em 0;max-width:72em;overflow-x:auto"
-)
-"""Inline CSS for an output box: JupyterLab theme variables with neutral fallbacks."""
-
 REVEAL_NOTE = "Secrets are shortened (redacted); pass reveal=True to see them in full."
 DECODED_NOTE = "JSON string, decoded"
 
@@ -147,17 +140,14 @@ def html_value(value: Any) -> str:
     if isinstance(value, Decoded):
         return f"{html_value(value.value)} <small>({DECODED_NOTE})</small>"
     if isinstance(value, Mapping):
-        return html_table(value.items()) if value else "<code>{}</code>"
+        return html_table(value.items()) if value else html_boxes.code("{}")
     if isinstance(value, list | tuple):
-        if not value:
-            return "<code>[]</code>"
-        items = "".join(f"<li>{html_value(v)}</li>" for v in value)
-        return f'<ul style="margin:0;padding-left:1.2em">{items}</ul>'
+        return html_boxes.bulleted(map(html_value, value)) if value else html_boxes.code("[]")
     if isinstance(value, _Redacted):
-        return f"<code>{html.escape(value)}</code> <em>redacted</em>"
+        return f"{html_boxes.code(value)} <em>redacted</em>"
     if isinstance(value, str):
-        return f"<code>{html.escape(value)}</code>"
-    return f"<code>{html.escape(json.dumps(value, default=str))}</code>"
+        return html_boxes.code(value)
+    return html_boxes.code(json.dumps(value, default=str))
 
 
 def html_table(rows: Any, caption: str | None = None) -> str:
@@ -167,13 +157,7 @@ def html_table(rows: Any, caption: str | None = None) -> str:
     :param caption: an optional visible caption.
     :returns: a ``<table>`` element.
     """
-    body = "".join(
-        f'<tr><th scope="row" style="text-align:left;vertical-align:top">'
-        f'{html.escape(str(name))}</th><td style="text-align:left">{html_value(value)}</td></tr>'
-        for name, value in rows
-    )
-    cap = f'<caption style="text-align:left">{html.escape(caption)}</caption>' if caption else ""
-    return f"<table>{cap}<tbody>{body}</tbody></table>"
+    return html_boxes.table(((name, html_value(value)) for name, value in rows), caption)
 
 
 def text_lines(mapping: Mapping[str, Any], indent: int = 2) -> list[str]:
@@ -251,9 +235,9 @@ class ResponseView:
     __str__ = __repr__
 
     def _repr_html_(self) -> str:
-        note = "" if self.reveal else f'<p style="margin:0.3em 0"><small>{REVEAL_NOTE}</small></p>'
+        note = "" if self.reveal else html_boxes.paragraph(f"<small>{REVEAL_NOTE}</small>")
         table = html_table(self.fields.items(), caption="Cognito response")
-        return f'<div style="{BOX_STYLE}">{table}{note}</div>'
+        return html_boxes.box(table + note)
 
 
 def show(response: Mapping[str, Any], *, reveal: bool = False) -> ResponseView:
@@ -396,12 +380,10 @@ class WireView:
         caption = f"The {operation} request botocore sent"
         if not self.reveal:
             caption += " (secrets redacted)"
-        return (
-            f'<figure style="{BOX_STYLE}">'
-            f'<figcaption style="font-weight:bold">{html.escape(caption)}</figcaption>'
-            '<pre style="margin:0.3em 0;white-space:pre-wrap;color:inherit;'
-            'background:var(--jp-cell-editor-background, transparent)">'
-            f"<code>{html.escape(self._text())}</code></pre></figure>"
+        caption_style = html_boxes.STYLES["figure_caption"]
+        body = f'<figcaption style="{caption_style}">{html.escape(caption)}</figcaption>'
+        return html_boxes.box(
+            body + html_boxes.preformatted(self._text(), wrapped=True), tag="figure"
         )
 
 

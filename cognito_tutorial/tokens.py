@@ -15,7 +15,8 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from cognito_tutorial.display import BOX_STYLE, html_table, redact, text_lines
+from cognito_tutorial import html_boxes
+from cognito_tutorial.display import html_table, redact, text_lines
 from cognito_tutorial.errors import TokenInvalid, TutorialError
 
 TIME_CLAIMS = ("exp", "iat", "auth_time", "nbf")
@@ -98,8 +99,7 @@ class TokenView:
             ("Claims", self._claims_shown()),
             ("Signature", f"{self.signature} (redacted)"),
         ]
-        table = html_table(rows, caption="JWT, decoded but not verified")
-        return f'<div style="{BOX_STYLE}">{table}</div>'
+        return html_boxes.box(html_table(rows, caption="JWT, decoded but not verified"))
 
 
 def show_token(token: str) -> TokenView:
@@ -133,34 +133,29 @@ def local_jwks_url(endpoint_url: str, user_pool_id: str) -> str:
     return f"{endpoint_url.rstrip('/')}/{user_pool_id}/.well-known/jwks.json"
 
 
-def _fetch_jwks(url: str) -> dict[str, Any]:
-    import urllib.request
-
-    if not url.startswith(("https://", "http://")):
-        raise TutorialError.about("jwks_unreachable", jwks_url=url, detail="not an http(s) URL")
-    try:
-        with urllib.request.urlopen(url, timeout=JWKS_TIMEOUT_S) as response:  # noqa: S310
-            data = json.load(response)
-    except OSError as error:
-        raise TutorialError.about("jwks_unreachable", jwks_url=url, detail=str(error)) from None
-    except ValueError:
-        raise TutorialError.about("jwks_invalid", jwks_url=url, detail="not JSON") from None
-    if not isinstance(data, dict):
-        raise TutorialError.about("jwks_invalid", jwks_url=url, detail="not a JSON object")
-    return data
-
-
 def _signing_key(url: str, kid: Any) -> Any:
+    """The key ``kid`` of the key set at ``url``, fetched with PyJWT's ``PyJWKClient``."""
     import jwt
 
     try:
-        key_set = jwt.PyJWKSet.from_dict(_fetch_jwks(url))
-    except jwt.PyJWKSetError as error:
+        client = jwt.PyJWKClient(url, timeout=JWKS_TIMEOUT_S)
+    except jwt.PyJWKClientError:  # it takes http(s) URLs only
+        raise TutorialError.about(
+            "jwks_unreachable", jwks_url=url, detail="not an http(s) URL"
+        ) from None
+    try:
+        keys = client.get_signing_keys()
+    except jwt.PyJWKClientConnectionError as error:
+        detail = str(error.__cause__ or error)
+        raise TutorialError.about("jwks_unreachable", jwks_url=url, detail=detail) from None
+    except ValueError:  # the body is not JSON
+        raise TutorialError.about("jwks_invalid", jwks_url=url, detail="not JSON") from None
+    except (jwt.PyJWKClientError, jwt.PyJWKSetError) as error:
         raise TutorialError.about("jwks_invalid", jwks_url=url, detail=str(error)) from None
-    for key in key_set.keys:
-        if key.key_id == kid:
-            return key.key
-    raise TokenInvalid.about("token_kid", kid=kid, jwks_url=url)
+    key = client.match_kid(keys, kid)
+    if key is None:
+        raise TokenInvalid.about("token_kid", kid=kid, jwks_url=url)
+    return key.key
 
 
 def verify(

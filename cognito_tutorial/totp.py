@@ -16,6 +16,7 @@ from urllib.parse import quote, urlencode
 
 import pyotp
 
+from cognito_tutorial import html_boxes
 from cognito_tutorial.display import redact
 from cognito_tutorial.errors import CodeFormatError, TutorialError
 
@@ -200,16 +201,20 @@ class EnrolmentCard:
     __str__ = __repr__
 
     def _repr_html_(self) -> str:
-        esc = html.escape
-        rows = (
-            f'<tr><th scope="row">Issuer</th><td>{esc(self.issuer)}</td></tr>'
-            f'<tr><th scope="row">Account</th><td>{esc(self.account_name)}</td></tr>'
-            f'<tr><th scope="row">Secret</th><td><code style="font-size:1.1em">'
-            f"{esc(self._shown_secret())}</code></td></tr>"
-        )
+        rows = [
+            ("Issuer", html.escape(self.issuer)),
+            ("Account", html.escape(self.account_name)),
+            (
+                "Secret",
+                f'<code style="{html_boxes.STYLES["large_code"]}">'
+                f"{html.escape(self._shown_secret())}</code>",
+            ),
+        ]
         if self.reveal:
             label = f"QR code to add {self.account_name} ({self.issuer}) to an authenticator app"
-            picture = f'<div style="margin:0.5em 0">{qr_svg(self.uri, title=label)}</div>'
+            picture = (
+                f'<div style="{html_boxes.STYLES["picture"]}">{qr_svg(self.uri, title=label)}</div>'
+            )
             note = (
                 "Scan the QR code with your authenticator app, or type the secret by hand "
                 "(time-based, 6 digits). Keep it private: anyone with it can make your codes."
@@ -220,12 +225,10 @@ class EnrolmentCard:
                 "The QR code and secret are hidden so that they never land in a saved "
                 "notebook. Pass reveal=True to show them while you work."
             )
-        return (
-            '<div role="group" aria-label="TOTP enrolment" style="'
-            "border:1px solid var(--jp-border-color1, #888);"
-            "color:var(--jp-ui-font-color1, inherit);"
-            'padding:0.5em 1em;max-width:40em">'
-            f'<p style="margin:0;font-weight:bold">Add this account to an authenticator app</p>'
-            f"{picture}<table><tbody>{rows}</tbody></table>"
-            f'<p style="margin:0.3em 0">{esc(note)}</p></div>'
+        body = (
+            html_boxes.paragraph("Add this account to an authenticator app", "title")
+            + picture
+            + html_boxes.table(rows)
+            + html_boxes.paragraph(html.escape(note))
         )
+        return html_boxes.box(body, style="card", role="group", label="TOTP enrolment")

@@ -15,6 +15,8 @@ import os
 import secrets
 import string
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -147,7 +149,7 @@ def setup(cognito: Any, *, mfa: str = "ON", quiet: bool = False) -> Workspace:
         create_pool(cognito, workspace)
         say(f"Created user pool {workspace.pool_name} ({workspace.pool_id}).")
     if (pool or {}).get("MfaConfiguration", "OFF") != mfa:
-        _set_mfa(cognito, workspace.pool_id, mfa)
+        set_mfa(cognito, workspace.pool_id, mfa)
     existing = _client_ids(cognito, workspace.pool_id) if pool else set()
     for role in CLIENTS:
         if getattr(workspace, _client_attr(role)) not in existing:
@@ -193,16 +195,30 @@ def remember_totp_secret(cognito: Any, workspace: Workspace, secret: str) -> Non
 def ensure_totp(cognito: Any, workspace: Workspace) -> str | None:
     """Make sure the demo user has an authenticator app, for lessons that start signed up.
 
-    If the user has none, this enrols one with the calls notebook 02 teaches and records its
-    secret (the demo authenticator and headless runs make codes from it). It verifies with the
-    previous 30 s step's code, which Cognito still accepts, so the lesson's own sign-in can use
-    the current code at once instead of waiting for the next one.
+    If the user has none, this enrols one (:func:`enrol_totp`) and records its secret (the demo
+    authenticator and headless runs make codes from it).
     :returns: the secret, or None when the learner enrolled their own phone in notebook 03.
     """
-
     user = cognito.admin_get_user(UserPoolId=workspace.pool_id, Username=workspace.username)
     if "SOFTWARE_TOKEN_MFA" in user.get("UserMFASettingList", []):
         return workspace.totp_secret or None
+    secret = enrol_totp(cognito, workspace)
+    remember_totp_secret(cognito, workspace, secret)
+    return secret
+
+
+def enrol_totp(cognito: Any, workspace: Workspace, *, now: Callable[[], float] = time.time) -> str:
+    """Enrol an authenticator for the workspace's user with the calls notebook 02 teaches.
+
+    Signs in with AdminInitiateAuth and answers MFA_SETUP (AssociateSoftwareToken,
+    VerifySoftwareToken, AdminRespondToAuthChallenge), or, in a pool where MFA is optional,
+    enrols with the access token and turns TOTP on. It verifies with the previous 30 s step's
+    code, which Cognito still accepts, so the next sign-in can use the current code at once
+    instead of waiting for the next one. Records nothing.
+
+    :param now: the clock the authenticator's codes are computed from.
+    :returns: the authenticator's secret.
+    """
     started = cognito.admin_initiate_auth(
         UserPoolId=workspace.pool_id,
         ClientId=workspace.admin_client_id,
@@ -213,7 +229,7 @@ def ensure_totp(cognito: Any, workspace: Workspace) -> str | None:
         associated = cognito.associate_software_token(Session=started["Session"])
         secret = associated["SecretCode"]
         verified = cognito.verify_software_token(
-            Session=associated["Session"], UserCode=_previous_code(secret)
+            Session=associated["Session"], UserCode=_previous_code(secret, now())
         )
         cognito.admin_respond_to_auth_challenge(
             UserPoolId=workspace.pool_id,
@@ -225,22 +241,21 @@ def ensure_totp(cognito: Any, workspace: Workspace) -> str | None:
     else:
         access_token = started["AuthenticationResult"]["AccessToken"]
         secret = cognito.associate_software_token(AccessToken=access_token)["SecretCode"]
-        cognito.verify_software_token(AccessToken=access_token, UserCode=_previous_code(secret))
+        cognito.verify_software_token(
+            AccessToken=access_token, UserCode=_previous_code(secret, now())
+        )
         cognito.set_user_mfa_preference(
             AccessToken=access_token,
             SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
         )
-    remember_totp_secret(cognito, workspace, secret)
     return secret
 
 
-def _previous_code(secret: str) -> str:
-    import time
-
+def _previous_code(secret: str, now: float) -> str:
     import pyotp
 
     totp = pyotp.TOTP(secret)
-    return totp.at(time.time() - totp.interval)
+    return totp.at(now - totp.interval)
 
 
 # --- the parts ---------------------------------------------------------------------------
@@ -292,7 +307,8 @@ def create_pool(
     workspace.pool_id, workspace.pool_name = pool["Id"], name
 
 
-def _set_mfa(cognito: Any, pool_id: str, mfa: str) -> None:
+def set_mfa(cognito: Any, pool_id: str, mfa: str) -> None:
+    """Set the pool's MfaConfiguration (OFF, OPTIONAL or ON), with TOTP as its MFA."""
     options: dict[str, Any] = {"UserPoolId": pool_id, "MfaConfiguration": mfa}
     if mfa != "OFF":
         options["SoftwareTokenMfaConfiguration"] = {"Enabled": True}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from botocore.stub import Stubber
 
@@ -16,6 +18,14 @@ def test_local_is_the_default_and_reuses_a_given_endpoint(monkeypatch, sandbox_u
     assert backend.describe_target(client).backend == "local"
     assert "local sandbox" in capsys.readouterr().out
     assert "UserPools" in client.list_user_pools(MaxResults=1)
+
+
+def test_an_endpoint_argument_wins_over_the_variable_and_leaves_it_alone(monkeypatch, sandbox_url):
+    monkeypatch.setenv("COGNITO_TUTORIAL_ENDPOINT", "http://127.0.0.1:9/not-this-one")
+    client = connect(endpoint=sandbox_url, quiet=True)
+    assert client.meta.endpoint_url == sandbox_url
+    assert "UserPools" in client.list_user_pools(MaxResults=1)
+    assert os.environ["COGNITO_TUTORIAL_ENDPOINT"] == "http://127.0.0.1:9/not-this-one"
 
 
 def test_local_starts_a_background_sandbox_once_and_reuses_it(monkeypatch, tmp_path):

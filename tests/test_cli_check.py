@@ -15,8 +15,18 @@ from botocore import xform_name
 from botocore.stub import Stubber
 from support import client_for
 
-from cognito_tutorial import cli, connect, preflight, sandbox
-from cognito_tutorial.preflight import FAIL, INFO, OK, WARN
+from cognito_tutorial import cli, connect, sandbox
+from cognito_tutorial.instructor.preflight import (
+    FAIL,
+    INFO,
+    OK,
+    WARN,
+    aws_account,
+    environment,
+    jupyterlab_setup,
+    requirements,
+    sandbox_drill,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -84,6 +94,18 @@ def test_check_on_aws_without_credentials_fails_without_a_traceback(monkeypatch,
     assert "aws configure" in out
 
 
+def test_check_on_aws_without_a_region_names_the_flag(monkeypatch, capsys):
+    no_aws_credentials(monkeypatch)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    assert cli.main(["check", "--backend", "aws", "--no-color"]) == 1
+    out = capsys.readouterr().out
+    assert rows(out)["AWS region"] == "FAIL"
+    assert "--region eu-west-1" in out
+
+
 def test_check_on_aws_with_a_missing_profile_is_a_failed_row_not_a_traceback(monkeypatch, capsys):
     no_aws_credentials(monkeypatch)
     monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
@@ -120,8 +142,8 @@ def pool_names(cognito) -> set[str]:
 
 def test_the_drill_enrols_and_signs_in_with_a_code(cognito_here, clock):
     before = pool_names(cognito_here)
-    steps = preflight.mfa_sign_in_drill(cognito_here, now=clock.now)
-    assert steps[0] == "InitiateAuth → MFA_SETUP"
+    steps = sandbox_drill.mfa_sign_in_drill(cognito_here, now=clock.now)
+    assert steps[1] == "MFA_SETUP: AssociateSoftwareToken, VerifySoftwareToken → tokens"
     assert steps[-1] == "InitiateAuth → SOFTWARE_TOKEN_MFA → tokens"
     assert pool_names(cognito_here) == before
 
@@ -129,10 +151,10 @@ def test_the_drill_enrols_and_signs_in_with_a_code(cognito_here, clock):
 def test_the_drill_names_the_step_that_failed_and_still_cleans_up(cognito_here, clock):
     before = pool_names(cognito_here)
     ten_minutes_fast = lambda: clock.now() + 600  # noqa: E731
-    with pytest.raises(preflight.DrillFailed, match="after 1 step.*EnableSoftwareTokenMFA"):
-        preflight.mfa_sign_in_drill(cognito_here, now=ten_minutes_fast)
+    with pytest.raises(sandbox_drill.DrillFailed, match="after 1 step.*EnableSoftwareTokenMFA"):
+        sandbox_drill.mfa_sign_in_drill(cognito_here, now=ten_minutes_fast)
     assert pool_names(cognito_here) == before
-    rows_ = preflight.check_sandbox(cognito_here, now=ten_minutes_fast)
+    rows_ = sandbox_drill.check_sandbox(cognito_here, now=ten_minutes_fast)
     assert [row.status for row in rows_] == [OK, FAIL]
     assert "sandbox --stop" in rows_[1].detail
 
@@ -141,17 +163,17 @@ def test_the_drill_names_the_step_that_failed_and_still_cleans_up(cognito_here, 
 
 
 def test_python_older_than_3_11_fails_with_how_to_fix():
-    assert preflight.check_python((3, 11, 7)).status == OK
-    old = preflight.check_python((3, 10, 12))
+    assert environment.check_python((3, 11, 7)).status == OK
+    old = environment.check_python((3, 10, 12))
     assert old.status == FAIL
     assert "3.10.12" in old.detail and "3.11" in old.detail
 
 
 def test_packages_compare_with_the_pins(tmp_path):
-    assert preflight.check_packages(ROOT / "requirements.txt").status == OK
+    assert environment.check_packages(ROOT / "requirements.txt").status == OK
     pins = tmp_path / "requirements.txt"
     pins.write_text((ROOT / "requirements.txt").read_text().replace("moto==", "moto==0.0.1 #"))
-    drift = preflight.check_packages(pins)
+    drift = environment.check_packages(pins)
     assert drift.status == WARN
     assert "moto" in drift.detail and "pinned 0.0.1" in drift.detail
 
@@ -159,31 +181,32 @@ def test_packages_compare_with_the_pins(tmp_path):
 def test_read_pins_normalises_names_and_ignores_comments(tmp_path):
     pins = tmp_path / "r.txt"
     pins.write_text("# a comment\nmoto[server]==5.2.5\njupyterlab_widgets==3.0.17  # lab\n\n")
-    assert preflight.read_pins(pins) == {"moto": "5.2.5", "jupyterlab-widgets": "3.0.17"}
+    assert requirements.read_pins(pins) == {"moto": "5.2.5", "jupyterlab-widgets": "3.0.17"}
 
 
 def test_widgets_extension_found_then_disabled(monkeypatch, tmp_path):
-    assert preflight.check_widgets().status == OK
+    assert jupyterlab_setup.check_widgets().status == OK
     labconfig = tmp_path / "labconfig"
     labconfig.mkdir()
     (labconfig / "page_config.json").write_text(
-        json.dumps({"disabledExtensions": {preflight.WIDGETS_LAB_EXTENSION: True}})
+        json.dumps({"disabledExtensions": {jupyterlab_setup.WIDGETS_LAB_EXTENSION: True}})
     )
     monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path))
-    disabled = preflight.check_widgets()
+    disabled = jupyterlab_setup.check_widgets()
     assert disabled.status == FAIL
-    assert f"jupyter labextension enable {preflight.WIDGETS_LAB_EXTENSION}" in disabled.detail
+    extension = jupyterlab_setup.WIDGETS_LAB_EXTENSION
+    assert f"jupyter labextension enable {extension}" in disabled.detail
 
 
 def test_kernel_found_then_one_that_cannot_import_the_package(monkeypatch, tmp_path):
-    assert preflight.check_kernel().status == OK
+    assert jupyterlab_setup.check_kernel().status == OK
     spec = tmp_path / "kernels" / "python3"
     spec.mkdir(parents=True)
     (spec / "kernel.json").write_text(
         json.dumps({"argv": ["/bin/false", "-f", "{connection_file}"], "display_name": "x"})
     )
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
-    broken = preflight.check_kernel()
+    broken = jupyterlab_setup.check_kernel()
     assert broken.status == FAIL
     assert "/bin/false" in broken.detail and "make lab" in broken.detail
 
@@ -193,22 +216,22 @@ def test_kernel_found_then_one_that_cannot_import_the_package(monkeypatch, tmp_p
 
 def test_clock_skew_is_measured_against_the_midpoint_of_the_call():
     header = "Tue, 05 Sep 2023 08:03:09 GMT"  # 1693900989
-    assert preflight.clock_skew(header, 1693900989 - 1, 1693900989 + 1) == 0
-    assert preflight.clock_skew(header, 1693900999, 1693901001) == -11
+    assert aws_account.clock_skew(header, 1693900989 - 1, 1693900989 + 1) == 0
+    assert aws_account.clock_skew(header, 1693900999, 1693901001) == -11
 
 
 @pytest.mark.parametrize(
     ("skew", "status"), [(0, OK), (9, OK), (-12, WARN), (29, WARN), (30, FAIL), (-300, FAIL)]
 )
 def test_clock_skew_is_graded_by_what_totp_tolerates(skew, status):
-    check = preflight.check_clock_skew(skew, "AWS")
+    check = aws_account.check_clock_skew(skew, "AWS")
     assert check.status == status
     if status != OK:
         assert "automatic time" in check.detail
 
 
 def test_local_clock_is_reported_honestly():
-    check = preflight.check_local_clock(1693900989)
+    check = environment.check_local_clock(1693900989)
     assert check.status == INFO
     assert "2023-09-05 08:03:09 UTC" in check.detail
     assert "not compared" in check.detail
@@ -249,7 +272,7 @@ def test_aws_account_region_clock_and_probe(monkeypatch):
     )
     stubs["cognito-idp"].add_response("list_user_pools", {"UserPools": []}, {"MaxResults": 1})
     times = iter([1693900988.0, 1693900990.0])
-    result = preflight.check_aws(session, make_client=clients.get, now=lambda: next(times))
+    result = aws_account.check_aws(session, make_client=clients.get, now=lambda: next(times))
     by_name = {row.name: row for row in result}
     assert by_name["AWS credentials"].status == OK
     assert by_name["AWS account"].detail.startswith("123456789012")
@@ -271,7 +294,7 @@ def test_aws_clock_off_by_a_minute_fails():
     )
     stubs["cognito-idp"].add_response("list_user_pools", {"UserPools": []})
     times = iter([1693900989.0 + 60, 1693900989.0 + 60])
-    result = preflight.check_aws(session, make_client=clients.get, now=lambda: next(times))
+    result = aws_account.check_aws(session, make_client=clients.get, now=lambda: next(times))
     clock = next(row for row in result if row.name == "Clock")
     assert clock.status == FAIL
     assert "60 s behind" in clock.detail
@@ -284,7 +307,7 @@ def test_aws_access_denied_points_at_the_policy():
     stubs["cognito-idp"].add_client_error(
         "list_user_pools", "AccessDeniedException", "not authorized to perform ListUserPools"
     )
-    result = preflight.check_aws(session, make_client=clients.get)
+    result = aws_account.check_aws(session, make_client=clients.get)
     access = next(row for row in result if row.name == "Cognito access")
     assert access.status == FAIL
     assert "AccessDeniedException" in access.detail and "docs/aws.md" in access.detail
@@ -294,7 +317,7 @@ def test_aws_expired_credentials_fail_at_the_account_row():
     session = aws_session()
     clients, stubs = stubbed(session)
     stubs["sts"].add_client_error("get_caller_identity", "ExpiredToken", "token expired")
-    result = preflight.check_aws(session, make_client=clients.get)
+    result = aws_account.check_aws(session, make_client=clients.get)
     assert [(row.name, row.status) for row in result] == [
         ("AWS credentials", OK),
         ("AWS account", FAIL),
@@ -304,13 +327,13 @@ def test_aws_expired_credentials_fail_at_the_account_row():
 
 def test_aws_without_credentials_or_region(monkeypatch):
     no_aws_credentials(monkeypatch)
-    (row,) = preflight.check_aws(boto3.Session(region_name="eu-west-1"))
+    (row,) = aws_account.check_aws(boto3.Session(region_name="eu-west-1"))
     assert (row.name, row.status) == ("AWS credentials", FAIL)
     monkeypatch.delenv("AWS_REGION", raising=False)
     monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
-    no_region = preflight.check_aws(aws_session(region=None))
+    no_region = aws_account.check_aws(aws_session(region=None))
     assert (no_region[-1].name, no_region[-1].status) == ("AWS region", FAIL)
-    assert "--region" in no_region[-1].detail
+    assert "AWS_REGION" in no_region[-1].detail
 
 
 # --- the permission list and docs/aws.md ---------------------------------------------------------
@@ -358,8 +381,8 @@ def test_the_iam_action_list_is_exactly_what_the_tutorial_calls():
         for operation in cognito_calls_in_the_tutorial()
         if operation not in NOT_IAM_AUTHORISED
     }
-    listed = set(preflight.IAM_ACTIONS)
-    assert not needed - listed, f"add to preflight.IAM_ACTIONS and docs/aws.md: {needed - listed}"
+    listed = set(aws_account.IAM_ACTIONS)
+    assert not needed - listed, f"add to aws_account.IAM_ACTIONS and docs/aws.md: {needed - listed}"
     assert not listed - needed, f"no longer called; remove: {listed - needed}"
 
 
@@ -372,7 +395,7 @@ def test_every_policy_in_docs_aws_grants_exactly_the_listed_actions():
         for statement in json.loads(block)["Statement"]:
             assert statement["Effect"] == "Allow"
             granted |= set(statement["Action"])
-        assert granted == set(preflight.IAM_ACTIONS)
+        assert granted == set(aws_account.IAM_ACTIONS)
 
 
 # --- the repo2docker configuration (Binder, JupyterHub images) ----------------------------------
@@ -391,14 +414,14 @@ def test_binder_installs_exactly_the_pinned_requirements():
     assert all("==" in line and not line.startswith("-") for line in binder_lines), (
         "only pins: repo2docker installs binder/requirements.txt before copying the repository"
     )
-    assert preflight.read_pins(BINDER / "requirements.txt") == preflight.read_pins(
+    assert requirements.read_pins(BINDER / "requirements.txt") == requirements.read_pins(
         ROOT / "requirements.txt"
     ), "copy requirements.txt into binder/requirements.txt"
 
 
 def test_binder_python_matches_the_project():
     runtime = (BINDER / "runtime.txt").read_text().strip()
-    assert runtime == "python-{}.{}".format(*preflight.PYTHON_MIN)
+    assert runtime == "python-{}.{}".format(*environment.PYTHON_MIN)
     assert 'requires-python = ">=3.11"' in (ROOT / "pyproject.toml").read_text()
 
 

@@ -18,7 +18,8 @@ import pytest
 from botocore.stub import Stubber
 from support import AWS_ACCOUNT, FakeSession
 
-from cognito_tutorial import cli, connect, provisioning, workspace
+from cognito_tutorial import cli, connect, workspace
+from cognito_tutorial.instructor import provisioning
 
 
 @pytest.fixture

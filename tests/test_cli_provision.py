@@ -12,8 +12,9 @@ import pytest
 from botocore.stub import ANY, Stubber
 from support import AWS_ACCOUNT
 
-from cognito_tutorial import cli, connect, provisioning, workspace
+from cognito_tutorial import cli, connect, workspace
 from cognito_tutorial.errors import TutorialError
+from cognito_tutorial.instructor import provisioning
 from cognito_tutorial.sandbox.credentials import load_or_create
 
 
@@ -296,7 +297,7 @@ class Terminal(io.StringIO):
 
 
 def test_progress_redraws_one_line_at_a_terminal_and_prints_tenths_elsewhere():
-    from cognito_tutorial.commands.provision import progress_printer
+    from cognito_tutorial.commands.terminal import progress_printer
 
     terminal = Terminal()
     show = progress_printer("Provisioning", terminal)

@@ -1,4 +1,4 @@
-"""The virtual clock of headless runs (cognito_tutorial.headless_clock), in its own processes.
+"""The virtual clock of headless runs (instructor.headless_clock), in its own processes.
 
 ``install`` patches the process it runs in, so each test runs it in a fresh interpreter. The
 runner test in test_runner.py checks the whole: a kernel and a sandbox sharing one clock file.
@@ -12,7 +12,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from cognito_tutorial import headless_clock
+from cognito_tutorial.instructor import headless_clock
 from cognito_tutorial.sandbox.clock import OffsetClock, read_offset, write_offset
 
 
@@ -37,7 +37,7 @@ def test_sleep_moves_the_clock_file_and_the_wall_clock_without_waiting(tmp_path)
         """
         import datetime, time
         import pyotp
-        from cognito_tutorial import headless_clock
+        from cognito_tutorial.instructor import headless_clock
 
         real_start = time.monotonic()
         before = time.time()
@@ -65,7 +65,7 @@ def test_other_threads_sleep_for_real_and_leave_the_clock_alone(tmp_path):
     passes_in_a_new_python(
         """
         import threading, time
-        from cognito_tutorial import headless_clock
+        from cognito_tutorial.instructor import headless_clock
 
         headless_clock.install(CLOCK)
         started = time.monotonic()

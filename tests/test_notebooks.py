@@ -8,8 +8,8 @@ in the kernel (only the parameters cell does), it is set to False. The notebooks
 the learner's default, ``interactive = True``, and need no code of their own for this.
 
 As in ``python -m cognito_tutorial run``, the sandbox and the kernels share the headless
-virtual clock (``cognito_tutorial.headless_clock``): the cells that wait for the next TOTP code
-run, and take no time.
+virtual clock (``cognito_tutorial.instructor.headless_clock``): the cells that wait for the next
+TOTP code run, and take no time.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cognito_tutorial import headless_clock, runner
+from cognito_tutorial.instructor import headless_clock, runner
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"

@@ -165,7 +165,7 @@ def test_a_failed_save_is_a_cognito_error_for_the_learner(tmp_path, monkeypatch,
         with cognito_error("InternalErrorException") as caught:
             cognito.create_user_pool(PoolName="not-on-disk")
         assert "could not save its state" in caught.value.response["Error"]["Message"]
-        assert explain(caught.value).title == "Cognito had an internal error"
+        assert explain(caught.value).title == "The local sandbox could not save its state"
         monkeypatch.undo()
         cognito.create_user_pool(PoolName="on-disk")
         assert (tmp_path / "state.pickle").exists()

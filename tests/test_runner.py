@@ -19,8 +19,8 @@ from nbclient.exceptions import CellTimeoutError
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from papermill.exceptions import PapermillExecutionError
 
-from cognito_tutorial import runner
 from cognito_tutorial.errors import TutorialError
+from cognito_tutorial.instructor import runner
 from cognito_tutorial.sandbox import is_answering
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -290,8 +290,11 @@ def test_format_table_lists_each_notebook_and_explains_failures(tmp_path):
 
 
 def test_in_place_with_another_out_dir_is_refused(tmp_path):
-    with pytest.raises(TutorialError, match="--in-place"):
+    with pytest.raises(TutorialError, match="written back where they are"):
         runner.run_notebooks([NOTEBOOK_DIR / FIRST_TWO[0]], out_dir=tmp_path, in_place=True)
+    result = run_cli("--in-place", "--out", str(tmp_path), timeout=60)
+    assert result.returncode == 1
+    assert "--in-place writes the notebooks back" in result.stderr
 
 
 @pytest.mark.slow

@@ -180,6 +180,42 @@ def test_unreachable_jwks_is_a_setup_problem() -> None:
     assert caught.value.way_on == "fix_setup"
 
 
+@pytest.fixture
+def serve_body():
+    """Serve a fixed body as the JWKS; returns its URL."""
+    servers = []
+
+    def serve(body: bytes) -> str:
+        handler = type("Handler", (_JwksHandler,), {"body": body})
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_port}/jwks.json"
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [(b"<html>", "not JSON"), (b"[1, 2]", "JSON object"), (b'{"keys": []}', "keys")],
+)
+def test_a_jwks_that_cannot_be_read_is_a_setup_problem(serve_body, body, detail) -> None:
+    with pytest.raises(TutorialError) as caught:
+        check(make_token(), serve_body(body))
+    assert caught.value.problem == "jwks_invalid"
+    assert detail in str(caught.value)
+
+
+def test_a_jwks_url_that_is_not_http_is_refused_before_fetching() -> None:
+    with pytest.raises(TutorialError) as caught:
+        check(make_token(), "file:///etc/passwd")
+    assert caught.value.problem == "jwks_unreachable"
+    assert "not an http(s) URL" in str(caught.value)
+
+
 def test_urls() -> None:
     assert issuer_for("us-east-1", "us-east-1_abc") == (
         "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc"

@@ -14,8 +14,9 @@ import pyotp
 import pytest
 from botocore.exceptions import ClientError
 
-from cognito_tutorial import forms, widgets
 from cognito_tutorial.errors import TutorialError
+from cognito_tutorial.forms import answers, asking, views
+from cognito_tutorial.forms.answers import SignInContext
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
@@ -70,10 +71,10 @@ class SignIn:
         near = {self.app.at(self.clock.now() + d) for d in (-30, 0, 30)}
         return next(c for c in ("000000", "111111", "222222") if c not in near)
 
-    def entry(self, **options) -> forms.CodeEntry:
-        options.setdefault("session", self.challenge["Session"])
-        options.setdefault("clock", self.clock.now)
-        return forms.CodeEntry(self.respond, **options)
+    def entry(self, **context) -> views.CodeEntry:
+        context.setdefault("session", self.challenge["Session"])
+        context.setdefault("clock", self.clock.now)
+        return views.CodeEntry(self.respond, SignInContext(**context))
 
 
 @pytest.fixture
@@ -81,7 +82,7 @@ def signin(make_pool, clock) -> SignIn:
     return SignIn(make_pool(mfa="ON"), clock)
 
 
-def type_code(entry: forms.CodeEntry, text: str) -> None:
+def type_code(entry: views.CodeEntry, text: str) -> None:
     """What the browser does on Enter (or on leaving the field) with continuous_update=False."""
     entry.code.value = text
 
@@ -103,7 +104,7 @@ def shown(widget) -> str:
 def test_attempt_checks_the_input_before_anything_is_sent():
     sent = []
     for text in ("", "12345", "12345a", "1234567"):
-        outcome = widgets.attempt(sent.append, text)
+        outcome = answers.attempt(sent.append, text)
         assert outcome.kind == "invalid"
         assert outcome.way_on == "fix_input"
         assert outcome.explanation.code == "CodeFormatError"
@@ -112,7 +113,7 @@ def test_attempt_checks_the_input_before_anything_is_sent():
 
 def test_attempt_sends_normalised_digits():
     sent = []
-    outcome = widgets.attempt(
+    outcome = answers.attempt(
         lambda code: sent.append(code) or {"Status": "SUCCESS"}, "１２３ ４５６"
     )
     assert sent == ["123456"]
@@ -121,22 +122,22 @@ def test_attempt_sends_normalised_digits():
 
 
 def test_attempt_explains_what_cognito_says(signin):
-    outcome = widgets.attempt(signin.respond, signin.wrong_code())
+    outcome = answers.attempt(signin.respond, signin.wrong_code())
     assert outcome.kind == "refused"
     assert outcome.explanation.code == "CodeMismatchException"
     assert outcome.way_on == "retry"
 
-    outcome = widgets.attempt(signin.respond, signin.code())
+    outcome = answers.attempt(signin.respond, signin.code())
     assert outcome.kind == "success"
     assert "AuthenticationResult" in outcome.response
 
 
 def test_success_names_the_user_and_redacts_every_token(signin):
     response = signin.respond(signin.code())
-    accepted = widgets.describe_success(response)
+    accepted = answers.describe_success(response)
     assert accepted.title == f"Signed in as {signin.username}"
     body = accepted._repr_html_() + str(accepted)
-    assert widgets.signed_in_user(response) == signin.username
+    assert answers.signed_in_user(response) == signin.username
     for name in ("IdToken", "AccessToken", "RefreshToken"):
         token = response["AuthenticationResult"][name]
         assert name in body
@@ -145,21 +146,21 @@ def test_success_names_the_user_and_redacts_every_token(signin):
 
 
 def test_success_of_verify_software_token():
-    accepted = widgets.describe_success({"Status": "SUCCESS", "Session": "s" * 64})
+    accepted = answers.describe_success({"Status": "SUCCESS", "Session": "s" * 64})
     assert accepted.title == "Authenticator verified"
     assert "s" * 64 not in accepted._repr_html_() + str(accepted)
 
 
 def test_countdown_arithmetic():
-    assert widgets.session_time_left(100.0, 180, 100.0) == 180
-    assert widgets.session_time_left(100.0, 180, 400.0) == 0
-    assert widgets.format_duration(180) == "3:00"
-    assert widgets.format_duration(160.2) == "2:41"
-    assert widgets.format_duration(0) == "0:00"
-    assert widgets.seconds_to_next_code(60.0) == 30
-    assert widgets.seconds_to_next_code(71.5) == 19
+    assert answers.session_time_left(100.0, 180, 100.0) == 180
+    assert answers.session_time_left(100.0, 180, 400.0) == 0
+    assert answers.format_duration(180) == "3:00"
+    assert answers.format_duration(160.2) == "2:41"
+    assert answers.format_duration(0) == "0:00"
+    assert answers.seconds_to_next_code(60.0) == 30
+    assert answers.seconds_to_next_code(71.5) == 19
     assert (
-        widgets.seconds_to_next_code(70.2) == 20
+        answers.seconds_to_next_code(70.2) == 20
     )  # rounded up: waiting 20 s reaches the next step
 
 
@@ -188,7 +189,7 @@ def test_headless_uses_the_next_code_then_waits_when_both_were_used(make_pool, c
         clock.advance(seconds)
 
     response = asyncio.run(
-        widgets.answer_headless(respond, app.secret, clock=clock.now, sleep=sleep)
+        answers.answer_headless(respond, app.secret, clock=clock.now, sleep=sleep)
     )
     assert "AuthenticationResult" in response
     # The next step's code is accepted at once (one step of drift): no wait.
@@ -199,7 +200,7 @@ def test_headless_uses_the_next_code_then_waits_when_both_were_used(make_pool, c
     challenge = pool.sign_in(username)
     sent.clear()
     response = asyncio.run(
-        widgets.answer_headless(respond, app.secret, clock=clock.now, sleep=sleep)
+        answers.answer_headless(respond, app.secret, clock=clock.now, sleep=sleep)
     )
     assert "AuthenticationResult" in response
     assert len(sent) == 3 and len(set(sent)) == 3
@@ -217,14 +218,14 @@ def test_headless_raises_other_refusals():
         pytest.fail("a code mismatch is not waited out")
 
     with pytest.raises(ClientError):
-        asyncio.run(widgets.answer_headless(respond, SECRET, sleep=sleep))
+        asyncio.run(answers.answer_headless(respond, SECRET, sleep=sleep))
 
 
 def test_ask_for_code_headless_uses_the_authenticators_code(capsys):
     clock = FakeClock()
     sent = []
     response = asyncio.run(
-        widgets.ask_for_code(
+        asking.ask_for_code(
             lambda code: sent.append(code) or {"Status": "SUCCESS"},
             interactive=False,
             secret=SECRET,
@@ -238,28 +239,28 @@ def test_ask_for_code_headless_uses_the_authenticators_code(capsys):
 
 def test_ask_for_code_headless_needs_the_secret():
     with pytest.raises(ValueError, match="secret"):
-        asyncio.run(widgets.ask_for_code(lambda code: {}, interactive=False))
+        asyncio.run(asking.ask_for_code(lambda code: {}, interactive=False))
 
 
 def test_a_typed_code_needs_a_kernel_to_show_the_form():
     with pytest.raises(TutorialError, match="interactive=False"):
-        asyncio.run(widgets.ask_for_code(lambda code: {}, interactive=True))
+        asyncio.run(asking.ask_for_code(lambda code: {}, interactive=True))
 
 
 def test_waiting_ends_when_the_code_is_accepted():
-    entry = forms.CodeEntry(lambda code: {"Status": "SUCCESS"})
+    entry = views.CodeEntry(lambda code: {"Status": "SUCCESS"})
 
     async def learner_answers_while_the_cell_waits():
         asyncio.get_running_loop().call_later(0.2, type_code, entry, "123456")
-        return await widgets.wait_for_answer(entry, timeout_s=10)
+        return await asking.wait_for_answer(entry, timeout_s=10)
 
     assert asyncio.run(learner_answers_while_the_cell_waits()) == {"Status": "SUCCESS"}
 
 
 def test_waiting_gives_up_after_the_timeout_and_says_so():
-    entry = forms.CodeEntry(lambda code: {})
-    with pytest.raises(widgets.NoAnswerError, match="Run it again"):
-        asyncio.run(widgets.wait_for_answer(entry, timeout_s=0.2))
+    entry = views.CodeEntry(lambda code: {})
+    with pytest.raises(asking.NoAnswerError, match="Run it again"):
+        asyncio.run(asking.wait_for_answer(entry, timeout_s=0.2))
     assert entry.state == "closed"
     assert entry.code.disabled
     assert "No code was accepted within 0:01" in entry.status.value
@@ -267,11 +268,13 @@ def test_waiting_gives_up_after_the_timeout_and_says_so():
 
 def test_waiting_ends_when_the_session_runs_out_and_no_restart_is_offered():
     clock = FakeClock()
-    entry = forms.CodeEntry(lambda code: {}, session="s", session_validity_s=180, clock=clock)
+    entry = views.CodeEntry(
+        lambda code: {}, SignInContext(session="s", validity_s=180, clock=clock)
+    )
     clock.advance(200)
     entry.refresh()
     with pytest.raises(TutorialError, match="Run the sign-in cell again"):
-        asyncio.run(widgets.wait_for_answer(entry, timeout_s=30))
+        asyncio.run(asking.wait_for_answer(entry, timeout_s=30))
 
 
 # --- the code entry form --------------------------------------------------------------------
@@ -306,7 +309,7 @@ def test_form_is_disabled_while_the_call_is_in_flight(signin):
         seen.append("Checking" in entry.status.value)
         return signin.respond(code)
 
-    entry = forms.CodeEntry(respond, session="s", clock=signin.clock.now)
+    entry = views.CodeEntry(respond, SignInContext(session="s", clock=signin.clock.now))
     type_code(entry, signin.code())
     assert seen == [(True, True, "sending"), True]
 
@@ -321,7 +324,7 @@ def test_a_double_click_never_sends_twice(signin):
 
 def test_verify_does_not_answer_the_same_text_again():
     # The click that follows leaving the field finds the text already answered.
-    entry = forms.CodeEntry(lambda code: {})
+    entry = views.CodeEntry(lambda code: {})
     type_code(entry, "12 34")
     outcome = entry.last_outcome
     entry.verify_button.click()
@@ -336,14 +339,14 @@ def test_answers_are_not_sent_while_one_is_in_flight():
         assert entry.answer("654321") is None  # a second answer arriving meanwhile
         return {"Status": "SUCCESS"}
 
-    entry = forms.CodeEntry(respond)
+    entry = views.CodeEntry(respond)
     type_code(entry, "123456")
     assert calls == ["123456"]
 
 
 def test_verify_with_an_empty_field_asks_for_the_code():
     sent = []
-    entry = forms.CodeEntry(sent.append)
+    entry = views.CodeEntry(sent.append)
     entry.verify_button.click()
     assert sent == []
     assert "Type the 6-digit code" in entry.status.value
@@ -351,7 +354,7 @@ def test_verify_with_an_empty_field_asks_for_the_code():
 
 def test_a_malformed_code_is_explained_and_not_sent():
     sent = []
-    entry = forms.CodeEntry(sent.append)
+    entry = views.CodeEntry(sent.append)
     type_code(entry, "12 34")
     assert sent == []
     assert "must have exactly 6 digits" in entry.status.value
@@ -383,7 +386,7 @@ def test_a_used_code_says_when_the_next_one_comes(make_pool, clock):
     type_code(entry, signin.code())
     assert entry.last_outcome.way_on == "wait_for_next_code"
     assert "already used" in entry.status.value
-    wait = widgets.seconds_to_next_code(clock.now())
+    wait = answers.seconds_to_next_code(clock.now())
     assert f"new code in about {wait} s" in entry.next_step.value
     clock.advance(wait)
     entry.refresh()
@@ -394,7 +397,9 @@ def test_a_used_code_says_when_the_next_one_comes(make_pool, clock):
 
 def test_the_countdown_follows_the_clock():
     clock = FakeClock()
-    entry = forms.CodeEntry(lambda code: {}, session="AYABe" + "x" * 60 + "Qk9x", clock=clock)
+    entry = views.CodeEntry(
+        lambda code: {}, SignInContext(session="AYABe" + "x" * 60 + "Qk9x", clock=clock)
+    )
     assert "3:00 left" in entry.session_view.value
     assert "AYAB…Qk9x" in entry.session_view.value  # which Session, redacted
     assert "x" * 60 not in entry.session_view.value
@@ -431,7 +436,9 @@ def test_a_session_that_runs_out_closes_the_form_before_anything_is_typed(signin
 
 def test_without_a_restart_function_it_says_to_run_the_cell_again():
     clock = FakeClock()
-    entry = forms.CodeEntry(lambda code: {}, session="s", session_validity_s=180, clock=clock)
+    entry = views.CodeEntry(
+        lambda code: {}, SignInContext(session="s", validity_s=180, clock=clock)
+    )
     clock.advance(200)
     entry.refresh()
     assert entry.restart_button.layout.display == "none"
@@ -441,7 +448,7 @@ def test_without_a_restart_function_it_says_to_run_the_cell_again():
 def test_cognito_saying_the_session_expired_offers_a_restart(make_pool, clock):
     # The widget is told 15 minutes, but the client keeps sessions for 3: Cognito decides.
     signin = SignIn(make_pool(mfa="ON", session_minutes=3), clock)
-    entry = signin.entry(session_validity_s=900, on_restart=signin.start)
+    entry = signin.entry(validity_s=900, on_restart=signin.start)
     clock.advance(200)
     type_code(entry, signin.code())
     assert entry.last_outcome.explanation.code == "NotAuthorizedException"
@@ -463,7 +470,7 @@ def test_a_spent_session_without_a_restart_function_says_what_to_do():
             "RespondToAuthChallenge",
         )
 
-    entry = forms.CodeEntry(respond, session="s", clock=FakeClock())
+    entry = views.CodeEntry(respond, SignInContext(session="s", clock=FakeClock()))
     type_code(entry, "123456")
     assert entry.state == "expired"
     assert "That Session was already used" in entry.status.value
@@ -484,7 +491,9 @@ def test_a_failing_restart_is_explained():
             "InitiateAuth",
         )
 
-    entry = forms.CodeEntry(lambda code: {}, session="s", on_restart=restart, clock=clock)
+    entry = views.CodeEntry(
+        lambda code: {}, SignInContext(session="s", on_restart=restart, clock=clock)
+    )
     clock.advance(181)
     entry.refresh()
     entry.restart_button.click()
@@ -493,7 +502,7 @@ def test_a_failing_restart_is_explained():
 
 
 def test_stop_waiting_closes_the_form():
-    entry = forms.CodeEntry(lambda code: {}, session="s", clock=FakeClock())
+    entry = views.CodeEntry(lambda code: {}, SignInContext(session="s", clock=FakeClock()))
     entry.stop_waiting("No code within 10:00.")
     assert entry.state == "closed"
     assert entry.code.disabled
@@ -522,7 +531,7 @@ def test_each_answer_gets_a_fresh_field_from_the_front_end(signin):
 
 def test_demo_authenticator_shows_the_code_and_its_window():
     clock = FakeClock(1_699_999_990.0)  # 10 s into a time step: 20 s left
-    demo = forms.DemoAuthenticator(SECRET, account_name="demo-user", clock=clock)
+    demo = views.DemoAuthenticator(SECRET, account_name="demo-user", clock=clock)
     code = pyotp.TOTP(SECRET).at(clock.now)
     assert f"{code[:3]} {code[3:]}" in demo.code_view.value
     assert "New code in 20 s" in demo.countdown.value
@@ -535,8 +544,8 @@ def test_demo_authenticator_shows_the_code_and_its_window():
 
 
 def test_code_entry_offers_the_demo_authenticator_only_when_given_a_secret():
-    assert forms.CodeEntry(lambda code: {}).demo_button.layout.display == "none"
-    entry = forms.CodeEntry(lambda code: {}, demo_secret=SECRET, clock=FakeClock())
+    assert views.CodeEntry(lambda code: {}).demo_button.layout.display == "none"
+    entry = views.CodeEntry(lambda code: {}, SignInContext(demo_secret=SECRET, clock=FakeClock()))
     assert entry.demo_button.layout.display is None
     try:
         entry.demo_button.click()
@@ -554,7 +563,7 @@ def _countdown_threads() -> list[threading.Thread]:
 
 
 def test_live_countdowns_start_when_shown_and_stop_when_closed():
-    entry = forms.CodeEntry(lambda code: {}, session="s", demo_secret=SECRET)
+    entry = views.CodeEntry(lambda code: {}, SignInContext(session="s", demo_secret=SECRET))
     entry._repr_mimebundle_()  # what displaying it does
     entry.toggle_demo()
     assert entry.running and len(_countdown_threads()) == 2
@@ -564,7 +573,7 @@ def test_live_countdowns_start_when_shown_and_stop_when_closed():
 
 
 def test_the_countdown_thread_stops_by_itself_when_answered():
-    entry = forms.CodeEntry(lambda code: {"Status": "SUCCESS"}, session="s")
+    entry = views.CodeEntry(lambda code: {"Status": "SUCCESS"}, SignInContext(session="s"))
     entry.start()
     assert entry.running
     type_code(entry, "123456")
@@ -576,7 +585,7 @@ def test_the_countdown_thread_stops_by_itself_when_answered():
 
 def test_the_countdown_thread_ticks_in_real_time():
     clock = FakeClock()
-    entry = forms.CodeEntry(lambda code: {}, session="s", clock=clock)
+    entry = views.CodeEntry(lambda code: {}, SignInContext(session="s", clock=clock))
     entry.start()
     try:
         clock.advance(181)
@@ -593,7 +602,7 @@ def test_the_countdown_thread_ticks_in_real_time():
 
 
 def test_enrolment_shows_qr_secret_issuer_and_account():
-    widget = forms.EnrolmentWidget(SECRET, "demo-user", "cognito-tutorial", lambda code: {})
+    widget = views.EnrolmentWidget(SECRET, "demo-user", "cognito-tutorial", lambda code: {})
     html = widget.card.value
     assert "<svg" in html
     assert "JBSW Y3DP EHPK 3PXP" in html
@@ -611,13 +620,12 @@ def test_enrolment_verifies_through_the_notebooks_function(make_pool, clock):
     def verify(code):
         return pool.cognito.verify_software_token(Session=associated["Session"], UserCode=code)
 
-    widget = forms.EnrolmentWidget(
+    widget = views.EnrolmentWidget(
         secret,
         username,
         "cognito-tutorial",
         verify,
-        session=associated["Session"],
-        clock=clock.now,
+        SignInContext(session=associated["Session"], clock=clock.now),
     )
     app = pyotp.TOTP(secret)
     wrong = next(c for c in ("000000", "111111") if c != app.at(clock.now()))

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shutil
 import sys
 import textwrap
 from typing import TextIO
 
-from cognito_tutorial.commands import add_target_options
+from cognito_tutorial.commands.target import add_target_options, connect_to
+from cognito_tutorial.instructor.preflight import FAIL, SKIP, Check
 
 EXAMPLE = "python -m cognito_tutorial check --backend aws --region eu-west-1"
 
@@ -38,41 +40,41 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cognito_tutorial import preflight
     from cognito_tutorial.backend import AWS, LOCAL, choose_backend
     from cognito_tutorial.errors import TutorialError
-    from cognito_tutorial.provisioning import connect_to
+    from cognito_tutorial.instructor.preflight.aws_account import check_aws
+    from cognito_tutorial.instructor.preflight.environment import (
+        check_environment,
+        check_local_clock,
+    )
+    from cognito_tutorial.instructor.preflight.sandbox_drill import check_sandbox
     from cognito_tutorial.sandbox import SandboxError
 
     backend = choose_backend(args.backend)
-    checks = preflight.check_environment()
+    checks = check_environment()
     if backend == LOCAL:
         try:
             cognito = connect_to(LOCAL, endpoint=args.endpoint, quiet=True)
         except (TutorialError, SandboxError) as error:
-            checks.append(preflight.Check("Sandbox", preflight.FAIL, str(error)))
+            checks.append(Check("Sandbox", FAIL, str(error)))
         else:
-            checks += preflight.check_sandbox(cognito)
-        checks.append(preflight.check_local_clock())
-        checks.append(
-            preflight.Check(
-                "AWS", preflight.SKIP, "not checked; add --backend aws to check an AWS account"
-            )
-        )
+            checks += check_sandbox(cognito)
+        checks.append(check_local_clock())
+        checks.append(Check("AWS", SKIP, "not checked; add --backend aws to check an AWS account"))
     else:
         import boto3
         from botocore.exceptions import BotoCoreError
 
-        checks.append(preflight.Check("Sandbox", preflight.SKIP, "not checked (--backend aws)"))
+        checks.append(Check("Sandbox", SKIP, "not checked (--backend aws)"))
         try:
             session = boto3.Session(region_name=args.region)
         except BotoCoreError as error:  # e.g. AWS_PROFILE names a profile that does not exist
-            checks.append(preflight.Check("AWS credentials", preflight.FAIL, f"{error}."))
+            checks.append(Check("AWS credentials", FAIL, f"{error}."))
         else:
-            checks += preflight.check_aws(session)
+            checks += [_with_region_flag(check) for check in check_aws(session)]
     colour = not args.no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     print_table(checks, sys.stdout, colour=colour)
-    bad = [check.name for check in checks if check.status == preflight.FAIL]
+    bad = [check.name for check in checks if check.status == FAIL]
     if bad:
         print(f"\n{len(bad)} check(s) failed: {', '.join(bad)}. Fix them, then run this again.")
         return 1
@@ -80,7 +82,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def print_table(checks: list, out: TextIO, *, colour: bool = False) -> None:
+def _with_region_flag(check: Check) -> Check:
+    """A missing AWS region can also be given on this command line: say so."""
+    if check.name == "AWS region" and check.status == FAIL:
+        return dataclasses.replace(check, detail=f"{check.detail} Or pass --region eu-west-1.")
+    return check
+
+
+def print_table(checks: list[Check], out: TextIO, *, colour: bool = False) -> None:
     """Check | result | detail, with details wrapped to the terminal's width."""
     name_width = max(len(check.name) for check in checks)
     indent = name_width + 2 + 6 + 2

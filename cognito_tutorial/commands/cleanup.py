@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from cognito_tutorial.commands import add_target_options
+from cognito_tutorial.commands.target import add_target_options, connect_to
+from cognito_tutorial.commands.terminal import confirm, progress_printer
 
 EXAMPLE = "python -m cognito_tutorial cleanup --backend aws --region eu-west-1 --yes"
 
@@ -35,9 +36,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from cognito_tutorial.backend import LOCAL, describe_target
-    from cognito_tutorial.commands.provision import confirm, progress_printer
-    from cognito_tutorial.provisioning import check_room_name, connect_to
-    from cognito_tutorial.tagged_pools import delete_pools, find_tagged_pools
+    from cognito_tutorial.instructor.provisioning import check_room_name
+    from cognito_tutorial.instructor.tagged_pools import delete_pools, find_tagged_pools
 
     if args.room:
         check_room_name(args.room)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from cognito_tutorial.commands import add_target_options
+from cognito_tutorial.commands.target import ENDPOINT_VARIABLE, add_target_options, connect_to
+from cognito_tutorial.commands.terminal import confirm, progress_printer
 
 EXAMPLE = (
     "python -m cognito_tutorial provision --attendees 30 --room monday "
@@ -59,16 +59,16 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cognito_tutorial import provisioning
     from cognito_tutorial.backend import AWS, LOCAL, choose_backend, describe_target
     from cognito_tutorial.errors import TutorialError
+    from cognito_tutorial.instructor import provisioning
 
     backend = choose_backend(args.backend)
     provisioning.check_room_name(args.room)
     provisioning.check_attendees(args.attendees)
     endpoint = None
     if backend == LOCAL:
-        endpoint = args.endpoint or os.environ.get(provisioning.ENDPOINT_VARIABLE)
+        endpoint = args.endpoint or os.environ.get(ENDPOINT_VARIABLE)
         if not endpoint:
             raise TutorialError(
                 "A room needs one shared sandbox. Start it in another terminal with `python -m "
@@ -83,21 +83,35 @@ def run(args: argparse.Namespace) -> int:
                 "reach, e.g. http://10.0.0.5:9229.",
                 file=sys.stderr,
             )
-    cognito = provisioning.connect_to(backend, args.region, endpoint)
+    cognito = connect_to(backend, args.region, endpoint)
     target = describe_target(cognito)
     if backend == AWS and not confirm(
         f"Create {args.attendees} user pool(s) for room {args.room!r} in {target}?", args.yes
     ):
         return 1
     handout = args.handout or provisioning.default_handout_path(args.room)
-    made = provisioning.provision_room(
-        cognito,
-        room=args.room,
-        attendees=args.attendees,
-        handout=handout,
-        endpoint=endpoint,
-        progress=progress_printer("Provisioning"),
-    )
+    try:
+        made = provisioning.provision_room(
+            cognito,
+            room=args.room,
+            attendees=args.attendees,
+            handout=handout,
+            endpoint=endpoint,
+            progress=progress_printer("Provisioning"),
+        )
+    except provisioning.RoomHasPools as error:
+        raise TutorialError(
+            error.meaning,
+            error.cause,
+            f"Remove them with `python -m cognito_tutorial cleanup --room {args.room} --yes` "
+            "before trying again, or choose another --room.",
+        ) from error
+    except provisioning.HandoutExists as error:
+        raise TutorialError(
+            error.meaning,
+            error.cause,
+            "Keep it and pass another --handout path, or delete it if you are sure.",
+        ) from error
     print(f"Provisioned {len(made)} attendee(s) for room {args.room!r} at the {target}.")
     print(f"Handout: {handout}")
     print(
@@ -113,41 +127,3 @@ def run(args: argparse.Namespace) -> int:
         )
     print(f"Afterwards: python -m cognito_tutorial cleanup --room {args.room} --yes")
     return 0
-
-
-def confirm(question: str, yes: bool) -> bool:
-    """True if --yes, or if someone at a terminal answers y; never waits on a closed stdin."""
-    if yes:
-        return True
-    try:
-        at_a_terminal = sys.stdin is not None and sys.stdin.isatty()
-    except ValueError:  # stdin closed
-        at_a_terminal = False
-    if not at_a_terminal:
-        print(f"{question}\nNot asked: no terminal to answer. Run again with --yes to go ahead.")
-        return False
-    try:
-        answer = input(f"{question} [y/N] ").strip().lower()
-    except EOFError:
-        answer = ""
-    if answer not in ("y", "yes"):
-        print("Nothing done.")
-        return False
-    return True
-
-
-def progress_printer(label: str, out=None) -> Callable[[int, int], None]:
-    """A progress bar on stderr: redrawn in place on a terminal, one line per tenth elsewhere."""
-    out = out or sys.stderr
-    interactive = out.isatty()
-
-    def show(done: int, total: int) -> None:
-        if interactive:
-            filled = 30 * done // total
-            bar = "#" * filled + "." * (30 - filled)
-            end = "\n" if done == total else ""
-            print(f"\r{label} [{bar}] {done}/{total}", end=end, file=out, flush=True)
-        elif done == total or done % max(1, total // 10) == 0:
-            print(f"{label}: {done}/{total}", file=out, flush=True)
-
-    return show

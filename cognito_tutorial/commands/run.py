@@ -63,13 +63,22 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cognito_tutorial import runner
+    from cognito_tutorial.errors import TutorialError
+    from cognito_tutorial.instructor import runner
 
     # Turn SIGTERM (a CI timeout, `kill`) into an exit that runs the clean-up: the sandbox and
     # the kernels are stopped rather than left behind.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
-    notebooks = runner.find_notebooks(args.dir or runner.default_notebook_dir(), args.notebooks)
+    folder = args.dir or runner.default_notebook_dir()
+    if not folder.is_dir():
+        raise TutorialError(f"There is no notebook folder {folder}.", todo="Pass --dir.")
+    if args.in_place and args.out is not None and args.out.resolve() != folder.resolve():
+        raise TutorialError(
+            f"--in-place writes the notebooks back where they are, not to {args.out}.",
+            todo="Leave out --out, or pass the notebooks' own folder.",
+        )
+    notebooks = runner.find_notebooks(folder, args.notebooks)
     where = "in place" if args.in_place else (f"to {args.out}" if args.out else "(not kept)")
     print(f"Running {len(notebooks)} notebook(s) headless against {args.backend}, output {where}.")
     results = runner.run_notebooks(

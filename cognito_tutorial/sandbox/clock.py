@@ -44,7 +44,7 @@ class OffsetClock:
     """Wall-clock time plus the seconds written in a file: the virtual clock of headless runs.
 
     `python -m cognito_tutorial run` starts its sandbox with ``--clock-file`` and gives the
-    notebooks' kernels the same file (see ``cognito_tutorial.headless_clock``): a cell that
+    notebooks' kernels the same file (see ``cognito_tutorial.instructor.headless_clock``): a cell that
     sleeps adds its seconds to the file instead of waiting, and the sandbox and the kernel
     jump forward together.
     """

@@ -1,8 +1,8 @@
 """The forms a learner types into: code entry, enrolment, a demo authenticator (ipywidgets).
 
-Views only. What an answer comes to, the explanations and the waiting live in
-``cognito_tutorial.widgets``, whose ``ask_for_code`` and ``enrol_authenticator`` show these forms
-in an interactive notebook. Headless runs never import this module, nor ipywidgets.
+Views only. What an answer comes to and the explanations live in ``answers`` (plain logic, no
+ipywidgets); ``asking`` shows these forms in an interactive notebook and waits for them.
+Headless runs never import this module, nor ipywidgets.
 
 Live countdowns tick on a daemon thread that starts when a form is displayed and stops when it
 is answered, runs out or is closed. Time comes from an injected ``clock``, so tests set the
@@ -20,10 +20,8 @@ from typing import Any, Literal
 
 import ipywidgets as widgets
 
-from cognito_tutorial import display, errors, totp
-from cognito_tutorial.widgets import (
-    CARD_CSS,
-    DEFAULT_SESSION_VALIDITY_S,
+from cognito_tutorial import display, errors, html_boxes, totp
+from cognito_tutorial.forms.answers import (
     DEFAULT_TIMEOUT_S,
     LOW_TIME_S,
     TOTP_STEP_S,
@@ -31,14 +29,13 @@ from cognito_tutorial.widgets import (
     Clock,
     Outcome,
     Response,
+    SignInContext,
     Submit,
     attempt,
-    bar_html,
     describe_success,
     format_duration,
     seconds_to_next_code,
     session_time_left,
-    status_html,
 )
 
 __all__ = ["CodeEntry", "DemoAuthenticator", "EnrolmentWidget"]
@@ -46,11 +43,9 @@ __all__ = ["CodeEntry", "DemoAuthenticator", "EnrolmentWidget"]
 log = logging.getLogger(__name__)
 
 
-# --- the look: JupyterLab theme colours, and the CSS the forms add ----------------------
-
-
 def _css() -> widgets.HTML:
-    return widgets.HTML(CARD_CSS, layout=widgets.Layout(display="none"))
+    """The forms' stylesheet, in an invisible widget: a form carries it wherever it is shown."""
+    return widgets.HTML(html_boxes.FORM_CSS, layout=widgets.Layout(display="none"))
 
 
 class _Ticker:
@@ -161,8 +156,9 @@ class DemoAuthenticator(widgets.VBox):
         self.code_view.value = (
             f'<div class="ct-otp" aria-label="Current code">{code[:3]} {code[3:]}</div>'
         )
+        bar = html_boxes.bar(seconds_left / TOTP_STEP_S, "Time left for code")
         self.countdown.value = (
-            f'<div class="ct-session">{bar_html(seconds_left / TOTP_STEP_S, "Time left for code")}'
+            f'<div class="ct-session">{bar}'
             f'<span class="ct-time">New code in {seconds_left} s</span></div>'
         )
 
@@ -214,39 +210,34 @@ class CodeEntry(widgets.VBox):
     double click.
 
     :param on_submit: ``on_submit(code) -> response``.
-    :param session: the ``Session`` the answer goes with, shown redacted beside the field.
-    :param session_started_at: when Cognito issued that session (``clock()`` time); defaults
-        to now when a session is given.
-    :param session_validity_s: the app client's AuthSessionValidity in seconds (3 minutes by
-        default); the form counts it down and closes when it runs out.
-    :param on_restart: ``on_restart() -> response`` starts the sign-in again (InitiateAuth) and
-        returns its response; offered when the session runs out or is spent.
-    :param demo_secret: if given, offer a demo authenticator for a learner without a phone.
-    :param clock: returns the time in seconds since the epoch; tests pass a fake one.
+    :param context: the session the code answers, its restart, the demo secret and the clock;
+        default: no session (nothing counts down), no demo, the real clock.
+    :param account_name: named in the hint, and by the demo authenticator.
+    :param label: the form's heading.
+    :param hint: the line under the heading; default: where to find the code.
+    :param with_style: add the forms' stylesheet (a form nested in another one does not).
     """
 
     def __init__(
         self,
         on_submit: Submit,
+        context: SignInContext | None = None,
         *,
-        session: str | None = None,
-        session_started_at: float | None = None,
-        session_validity_s: float = DEFAULT_SESSION_VALIDITY_S,
-        on_restart: Callable[[], Response | None] | None = None,
-        demo_secret: str | None = None,
         account_name: str | None = None,
         label: str = "Enter the 6-digit code from your authenticator app",
         hint: str | None = None,
-        clock: Clock = time.time,
         with_style: bool = True,
     ):
+        context = context or SignInContext()
         self.on_submit = on_submit
-        self.on_restart = on_restart
-        self.clock = clock
-        self.session = session
-        self.session_validity_s = session_validity_s
+        self.on_restart = context.on_restart
+        self.clock = context.clock
+        self.session = context.session
+        self.session_validity_s = context.validity_s
         self.session_started_at = (
-            session_started_at if session_started_at is not None or session is None else clock()
+            context.started_at
+            if context.started_at is not None or context.session is None
+            else context.clock()
         )
         self.result: Response | None = None
         self.done = threading.Event()
@@ -257,54 +248,18 @@ class CodeEntry(widgets.VBox):
         self._lock = threading.RLock()
         self._ticker = _Ticker(self._tick, name="cognito-tutorial session countdown")
 
-        self.heading = widgets.HTML(f'<p class="ct-heading">{html.escape(label)}</p>')
-        default_hint = "Open your authenticator app and type the code it shows"
-        if account_name:
-            default_hint += f" for {account_name}"
-        self.hint = widgets.HTML(
-            f'<p class="ct-sub">{html.escape(hint or default_hint + ". Press Enter to send.")}</p>'
-        )
+        self.heading, self.hint = self._build_heading(label, hint, account_name)
         self.code = self._code_field("")
-        self.verify_button = widgets.Button(
-            description="Verify",
-            button_style="primary",
-            icon="check",
-            tooltip="Send this code to Cognito",
-        )
-        self.verify_button.add_class("ct-verify")
+        self.verify_button = self._build_verify_button()
+        self.row = widgets.HBox([self.code, self.verify_button])
+        self.row.add_class("ct-row")
         self.session_view = widgets.HTML()
         self.status = widgets.HTML()
         self.next_step = widgets.HTML()
-        self.restart_button = widgets.Button(
-            description="Start the sign-in again",
-            icon="redo",
-            button_style="primary",
-            tooltip="Call InitiateAuth again for a new session",
-            layout=widgets.Layout(display="none", width="auto", align_self="flex-start"),
+        self.restart_button = self._build_restart_button()
+        self.demo, self.demo_button, self.demo_box = self._build_demo(
+            context.demo_secret, account_name
         )
-        self.demo: DemoAuthenticator | None = None
-        self.demo_button = widgets.Button(
-            description="No phone? Show a demo authenticator",
-            icon="mobile",
-            tooltip="Show codes computed here from the same secret",
-            layout=widgets.Layout(
-                width="auto",
-                align_self="flex-start",
-                display="none" if demo_secret is None else None,
-            ),
-        )
-        self.demo_box = widgets.VBox()
-        if demo_secret is not None:
-            self.demo = DemoAuthenticator(
-                demo_secret, account_name=account_name, clock=clock, with_style=False
-            )
-
-        self.verify_button.on_click(self._on_verify_click)
-        self.restart_button.on_click(lambda _button: self.restart())
-        self.demo_button.on_click(lambda _button: self.toggle_demo())
-
-        self.row = widgets.HBox([self.code, self.verify_button])
-        self.row.add_class("ct-row")
         children = [
             self.heading,
             self.hint,
@@ -321,6 +276,64 @@ class CodeEntry(widgets.VBox):
         self.add_class("ct-code-entry")
         self.refresh()
 
+    # -- the parts -------------------------------------------------------------------------
+
+    @staticmethod
+    def _build_heading(
+        label: str, hint: str | None, account_name: str | None
+    ) -> tuple[widgets.HTML, widgets.HTML]:
+        if not hint:
+            hint = "Open your authenticator app and type the code it shows"
+            if account_name:
+                hint += f" for {account_name}"
+            hint += ". Press Enter to send."
+        heading = widgets.HTML(f'<p class="ct-heading">{html.escape(label)}</p>')
+        return heading, widgets.HTML(f'<p class="ct-sub">{html.escape(hint)}</p>')
+
+    def _build_verify_button(self) -> widgets.Button:
+        button = widgets.Button(
+            description="Verify",
+            button_style="primary",
+            icon="check",
+            tooltip="Send this code to Cognito",
+        )
+        button.add_class("ct-verify")
+        button.on_click(self._on_verify_click)
+        return button
+
+    def _build_restart_button(self) -> widgets.Button:
+        button = widgets.Button(
+            description="Start the sign-in again",
+            icon="redo",
+            button_style="primary",
+            tooltip="Call InitiateAuth again for a new session",
+            layout=widgets.Layout(display="none", width="auto", align_self="flex-start"),
+        )
+        button.on_click(lambda _button: self.restart())
+        return button
+
+    def _build_demo(
+        self, secret: str | None, account_name: str | None
+    ) -> tuple[DemoAuthenticator | None, widgets.Button, widgets.VBox]:
+        """The demo authenticator (None without a secret), the button that shows it, its box."""
+        button = widgets.Button(
+            description="No phone? Show a demo authenticator",
+            icon="mobile",
+            tooltip="Show codes computed here from the same secret",
+            layout=widgets.Layout(
+                width="auto",
+                align_self="flex-start",
+                display="none" if secret is None else None,
+            ),
+        )
+        button.on_click(lambda _button: self.toggle_demo())
+        demo = None
+        if secret is not None:
+            demo = DemoAuthenticator(
+                secret, account_name=account_name, clock=self.clock, with_style=False
+            )
+        return demo, button, widgets.VBox()
+
     # -- what the handlers call ------------------------------------------------------------
 
     def _on_value(self, change: dict[str, Any]) -> None:
@@ -335,7 +348,7 @@ class CodeEntry(widgets.VBox):
         text = self.code.value
         if not text.strip():
             if self.last_outcome is None:
-                self.status.value = status_html(
+                self.status.value = html_boxes.status(
                     "invalid", "Type the 6-digit code from your authenticator app first."
                 )
             return
@@ -370,7 +383,7 @@ class CodeEntry(widgets.VBox):
                 return
             self.state = "sending"
             self.restart_button.disabled = True
-            self.status.value = status_html("busy", "Starting the sign-in again…")
+            self.status.value = html_boxes.status("busy", "Starting the sign-in again…")
         try:
             response = self.on_restart() or {}
         except Exception as exc:  # noqa: BLE001 - shown to the learner, explained
@@ -393,7 +406,7 @@ class CodeEntry(widgets.VBox):
             self.state = "ready"
             self._fresh_field("")
             self._set_enabled(True)
-            self.status.value = status_html(
+            self.status.value = html_boxes.status(
                 "busy", "New sign-in started", "<p>Type the code your app shows now.</p>"
             )
             self.next_step.value = ""
@@ -415,6 +428,14 @@ class CodeEntry(widgets.VBox):
             self.demo.start()
             self.demo_button.description = "Hide the demo authenticator"
 
+    def session_is_over(self) -> bool:
+        """The form can no longer be answered and offers no restart of its own."""
+        if self.on_restart is not None:
+            return False
+        if self.state == "expired":
+            return True
+        return self.last_outcome is not None and self.last_outcome.way_on == "restart_sign_in"
+
     def stop_waiting(self, message: str) -> None:
         """Close the form because nobody is waiting for its answer any more."""
         with self._lock:
@@ -423,7 +444,7 @@ class CodeEntry(widgets.VBox):
             self.state = "closed"
             self._set_enabled(False)
             self.restart_button.layout.display = "none"
-            self.status.value = status_html(
+            self.status.value = html_boxes.status(
                 "expired", "Stopped waiting", f"<p>{html.escape(message)}</p>"
             )
             self.next_step.value = ""
@@ -489,7 +510,7 @@ class CodeEntry(widgets.VBox):
         return (
             f'<div class="ct-session"><span>Your code goes with Session {name}</span></div>'
             f'<div class="ct-session {css}">'
-            f"{bar_html(left / self.session_validity_s, 'Session time left')}"
+            f"{html_boxes.bar(left / self.session_validity_s, 'Session time left')}"
             f'<span class="ct-time">{when}</span>'
             f'<span class="ct-note">of {lasts} (the app client\'s AuthSessionValidity)</span>'
             "</div>"
@@ -500,7 +521,7 @@ class CodeEntry(widgets.VBox):
     def _show_busy(self) -> None:
         self._set_enabled(False)
         self.verify_button.description = "Verifying…"
-        self.status.value = status_html("busy", "Checking the code with Cognito…")
+        self.status.value = html_boxes.status("busy", "Checking the code with Cognito…")
         self.next_step.value = ""
 
     def _apply(self, outcome: Outcome) -> None:
@@ -521,7 +542,7 @@ class CodeEntry(widgets.VBox):
             self._set_enabled(then != "end")
             if outcome.kind == "invalid":
                 # Nothing reached Cognito: a short hint, not an error report.
-                self.status.value = status_html(
+                self.status.value = html_boxes.status(
                     "invalid",
                     explanation.title,
                     f"<p>{html.escape(explanation.meaning)} {html.escape(explanation.todo)}</p>",
@@ -540,7 +561,9 @@ class CodeEntry(widgets.VBox):
         self.state = "done"
         self._set_enabled(False)
         accepted = describe_success(outcome.response or {})
-        self.status.value = status_html("success", f"✓ {accepted.title}", accepted.body_html())
+        self.status.value = html_boxes.status(
+            "success", f"✓ {accepted.title}", accepted.body_html()
+        )
         self.next_step.value = ""
         self.session_view.value = self._session_html()
         self.done.set()
@@ -554,7 +577,7 @@ class CodeEntry(widgets.VBox):
         self.state = "expired"
         self._set_enabled(False)
         minutes = format_duration(self.session_validity_s)
-        self.status.value = status_html(
+        self.status.value = html_boxes.status(
             "expired",
             "This sign-in session has run out",
             f"<p>Cognito keeps a sign-in session for {minutes} (the app client's "
@@ -636,12 +659,12 @@ def _refusal_html(explanation: errors.Explanation, sent: str | None = None) -> s
         said += f": “{html.escape(explanation.message)}”"
     you_sent = f"You sent {sent[:3]} {sent[3:]}. " if sent else ""
     rows = [f'<p class="ct-note">{you_sent}Cognito answered {said}</p>']
-    rows.append(f"<p>{errors._html_code_spans(explanation.meaning)}</p>")
+    rows.append(f"<p>{html_boxes.code_spans(explanation.meaning)}</p>")
     if explanation.cause:
-        rows.append(f"<p><b>Likely cause:</b> {errors._html_code_spans(explanation.cause)}</p>")
+        rows.append(f"<p><b>Likely cause:</b> {html_boxes.code_spans(explanation.cause)}</p>")
     if explanation.todo:
-        rows.append(f"<p><b>What to do:</b> {errors._html_code_spans(explanation.todo)}</p>")
-    return status_html("refused", f"✗ {explanation.title}", "".join(rows))
+        rows.append(f"<p><b>What to do:</b> {html_boxes.code_spans(explanation.todo)}</p>")
+    return html_boxes.status("refused", f"✗ {explanation.title}", "".join(rows))
 
 
 # --- enrolment ------------------------------------------------------------------------------
@@ -657,7 +680,8 @@ class EnrolmentWidget(widgets.VBox):
     :param account_name: the account label the app shows, usually the user name.
     :param issuer: the issuer label the app shows.
     :param on_verify: ``on_verify(code) -> response``, raising ``ClientError`` on a wrong code.
-    :param session: the MFA_SETUP ``Session`` when enrolling during sign-in, else None.
+    :param context: the MFA_SETUP ``Session`` when enrolling during sign-in (else none), its
+        restart, the demo secret and the clock.
     """
 
     def __init__(
@@ -666,13 +690,7 @@ class EnrolmentWidget(widgets.VBox):
         account_name: str,
         issuer: str,
         on_verify: Submit,
-        *,
-        session: str | None = None,
-        session_started_at: float | None = None,
-        session_validity_s: float = DEFAULT_SESSION_VALIDITY_S,
-        on_restart: Callable[[], Response | None] | None = None,
-        offer_demo: bool = False,
-        clock: Clock = time.time,
+        context: SignInContext | None = None,
     ):
         self.secret = secret
         self.account_name = account_name
@@ -689,15 +707,10 @@ class EnrolmentWidget(widgets.VBox):
         )
         self.entry = CodeEntry(
             on_verify,
-            session=session,
-            session_started_at=session_started_at,
-            session_validity_s=session_validity_s,
-            on_restart=on_restart,
-            demo_secret=secret if offer_demo else None,
+            context,
             account_name=account_name,
             label="Verify the app's code",
             hint="Cognito checks it with VerifySoftwareToken. Press Enter to send.",
-            clock=clock,
             with_style=False,
         )
         # Nested cards: the inner form keeps its look without a second border.
@@ -720,6 +733,9 @@ class EnrolmentWidget(widgets.VBox):
 
     def start(self) -> None:
         self.entry.start()
+
+    def session_is_over(self) -> bool:
+        return self.entry.session_is_over()
 
     def stop_waiting(self, message: str) -> None:
         self.entry.stop_waiting(message)

@@ -20,15 +20,19 @@ import csv
 import os
 import re
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .backend import AWS, LOCAL, choose_backend, describe_target, sandbox_credentials
-from .errors import TutorialError
-from .tagged_pools import ATTENDEE_TAG, ROOM_TAG, find_tagged_pools, is_tutorial_pool
-from .workspace import (
+from cognito_tutorial.backend import AWS, describe_target, sandbox_credentials
+from cognito_tutorial.errors import TutorialError
+from cognito_tutorial.instructor.tagged_pools import (
+    ATTENDEE_TAG,
+    ROOM_TAG,
+    find_tagged_pools,
+    is_tutorial_pool,
+)
+from cognito_tutorial.workspace import (
     CLIENTS,
     DEMO_USERNAME,
     PREFIX,
@@ -44,7 +48,6 @@ if TYPE_CHECKING:
 
 MAX_ATTENDEES = 500
 ROOM_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
-ENDPOINT_VARIABLE = "COGNITO_TUTORIAL_ENDPOINT"
 
 HANDOUT_FIELDS = (
     "attendee",
@@ -64,12 +67,21 @@ HANDOUT_FIELDS = (
 )
 
 
+class RoomHasPools(TutorialError):
+    """The room already has pools (an earlier run, or this one stopped part-way): they must be
+    deleted before the room is provisioned again."""
+
+
+class HandoutExists(TutorialError):
+    """The handout file is there already; it is never overwritten."""
+
+
 def check_room_name(room: str) -> str:
     """A room name fit for pool names and tags: lower-case letters, digits and dashes."""
     if not ROOM_NAME.fullmatch(room):
         raise TutorialError(
             f"Room name {room!r} is not usable. Use up to 40 lower-case letters, digits and "
-            "dashes, starting with a letter or digit, e.g. --room lisbon-2025-05."
+            "dashes, starting with a letter or digit, e.g. lisbon-2025-05."
         )
     return room
 
@@ -77,7 +89,9 @@ def check_room_name(room: str) -> str:
 def check_attendees(attendees: int) -> int:
     """A number of attendees provision can make pools for."""
     if not 1 <= attendees <= MAX_ATTENDEES:
-        raise TutorialError(f"--attendees must be between 1 and {MAX_ATTENDEES}, not {attendees}.")
+        raise TutorialError(
+            f"The number of attendees must be between 1 and {MAX_ATTENDEES}, not {attendees}."
+        )
     return attendees
 
 
@@ -88,71 +102,9 @@ def room_pool_name(room: str, number: int) -> str:
 
 def default_handout_path(room: str) -> Path:
     """Where the handout goes unless told otherwise: the per-user state folder, outside any repo."""
-    from .sandbox.paths import state_dir
+    from cognito_tutorial.sandbox.paths import state_dir
 
     return state_dir() / f"handout-{room}.csv"
-
-
-# --- connecting as the commands do ---------------------------------------------------------
-
-
-@contextmanager
-def _endpoint_variable(url: str | None):
-    old = os.environ.get(ENDPOINT_VARIABLE)
-    if url:
-        os.environ[ENDPOINT_VARIABLE] = url
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop(ENDPOINT_VARIABLE, None)
-        else:
-            os.environ[ENDPOINT_VARIABLE] = old
-
-
-def connect_to(
-    backend: str | None,
-    region: str | None = None,
-    endpoint: str | None = None,
-    *,
-    quiet: bool = False,
-) -> Any:
-    """A client made by ``connect`` (it prints where it points), with failures as one line.
-
-    :param backend: "local" or "aws"; None: COGNITO_TUTORIAL_BACKEND, else local.
-    :param region: AWS only.
-    :param endpoint: local only: a sandbox URL (a room's shared sandbox); default: the
-        COGNITO_TUTORIAL_ENDPOINT variable, else this user's own sandbox (started if needed).
-    :param quiet: don't print where the client points.
-    :raises TutorialError: no sandbox at the endpoint, no AWS credentials or region, and the like.
-    """
-    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
-
-    from .backend import connect
-    from .sandbox import is_answering
-
-    chosen = choose_backend(backend)
-    if chosen == AWS and endpoint:
-        raise TutorialError("--endpoint is for the local sandbox; leave it out with --backend aws.")
-    url = endpoint or os.environ.get(ENDPOINT_VARIABLE)
-    if chosen == LOCAL and url and not is_answering(url.rstrip("/")):
-        raise TutorialError(
-            f"No tutorial sandbox answers at {url}. Start it first, e.g. `python -m "
-            "cognito_tutorial sandbox --host 0.0.0.0 --port 9229 --state ~/room.pickle`, "
-            "and check the address."
-        )
-    try:
-        with _endpoint_variable(url.rstrip("/") if url else None):
-            return connect(chosen, region, quiet=quiet)
-    except NoCredentialsError as error:
-        raise TutorialError(
-            "No AWS credentials found. Run `aws configure` (or `aws sso login`), or set "
-            "AWS_PROFILE, then run this again."
-        ) from error
-    except (ClientError, BotoCoreError) as error:
-        raise TutorialError(
-            f"Could not use AWS: {error}. Check your credentials, profile and region."
-        ) from error
 
 
 # --- the room ------------------------------------------------------------------------------
@@ -161,7 +113,7 @@ def connect_to(
 def create_attendee_workspace(cognito: Any, room: str, number: int) -> Workspace:
     """One attendee's pool, three app clients and demo user, as ``workspace.setup`` makes them.
 
-    :param cognito: a client from ``connect`` (or ``connect_to``).
+    :param cognito: a client from ``connect``.
     :param room: from :func:`check_room_name`.
     :param number: the attendee's number, from 1.
     :returns: the attendee's workspace, password included.
@@ -180,7 +132,8 @@ def first_cell(workspace: Workspace) -> str:
     """The one line an attendee runs in a notebook to make every notebook use their pool."""
     where = f"{AWS!r}, {workspace.region!r}" if workspace.backend == AWS else ""
     return (
-        "from cognito_tutorial import connect, provisioning; "
+        "from cognito_tutorial import connect; "
+        "from cognito_tutorial.instructor import provisioning; "
         f"provisioning.use_provisioned_pool(connect({where}), {workspace.pool_id!r}, "
         f"{workspace.password!r})"
     )
@@ -212,9 +165,10 @@ def open_handout(path: Path) -> TextIO:
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise TutorialError(
-            f"{path} already exists. Keep it (it may hold a room's passwords) and pass "
-            "another --handout path, or delete it if you are sure."
+        raise HandoutExists(
+            f"{path} already exists.",
+            "It may hold a room's passwords.",
+            "Keep it and choose another path for the handout, or delete it if you are sure.",
         ) from None
     return os.fdopen(descriptor, "w", newline="")
 
@@ -231,10 +185,10 @@ def provision_room(
     """Create one pool per attendee and write the handout, a row as each attendee is ready.
 
     The handout is written as it goes, so if provisioning stops half-way (throttling, a lost
-    network) the pools made so far are in it; every pool carries the room's tag, so
-    ``cleanup --room ROOM`` removes them all either way.
+    network) the pools made so far are in it; every pool carries the room's tag, so the
+    clean-up of tagged pools (``tagged_pools``) removes them all either way.
 
-    :param cognito: a client from ``connect_to``.
+    :param cognito: a client from ``connect``.
     :param room: the room's name (tags and pool names).
     :param attendees: how many pools, 1 to :data:`MAX_ATTENDEES`.
     :param handout: the CSV to create (mode 0600; an existing file is never overwritten).
@@ -242,8 +196,9 @@ def provision_room(
         process signs with for it: `backend.sandbox_credentials(endpoint)`); None on AWS.
     :param progress: called with (done, total) after each attendee.
     :returns: the attendees' workspaces, in order.
-    :raises TutorialError: a bad room name or count, a room that already has pools, an existing
-        handout, or Cognito refusing part-way.
+    :raises RoomHasPools: the room already has pools, or Cognito refused part-way.
+    :raises HandoutExists: the handout file exists already.
+    :raises TutorialError: a bad room name or count.
     """
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -251,9 +206,9 @@ def provision_room(
     check_attendees(attendees)
     existing = find_tagged_pools(cognito, room=room)
     if existing:
-        raise TutorialError(
-            f"Room {room!r} already has {len(existing)} pool(s). Remove them with "
-            f"`python -m cognito_tutorial cleanup --room {room} --yes`, or choose another --room."
+        raise RoomHasPools(
+            f"Room {room!r} already has {len(existing)} pool(s).",
+            todo=f"Delete the pools tagged room={room} first, or choose another room name.",
         )
     key = sandbox_credentials(endpoint) if endpoint else None
     made: list[Workspace] = []
@@ -264,10 +219,10 @@ def provision_room(
             try:
                 workspace = create_attendee_workspace(cognito, room, number)
             except (ClientError, BotoCoreError) as error:
-                raise TutorialError(
-                    f"Stopped after {len(made)} of {attendees} attendees: {error}. The handout "
-                    f"{handout} lists those made; remove everything with `python -m "
-                    f"cognito_tutorial cleanup --room {room} --yes` before trying again."
+                raise RoomHasPools(
+                    f"Stopped after {len(made)} of {attendees} attendees: {error}.",
+                    f"The handout {handout} lists those made.",
+                    f"Delete the pools tagged room={room} before trying again.",
                 ) from error
             writer.writerow(handout_row(number, workspace, endpoint, key))
             out.flush()

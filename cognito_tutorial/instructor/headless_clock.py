@@ -54,8 +54,9 @@ def write_startup_file(ipython_dir: Path, clock_file: Path) -> Path:
     startup.mkdir(parents=True, exist_ok=True)
     path = startup / STARTUP_FILE_NAME
     path.write_text(
-        "# Headless run: time.sleep moves the virtual clock (cognito_tutorial.headless_clock).\n"
-        "__import__('cognito_tutorial.headless_clock').headless_clock.install(\n"
+        "# Headless run: time.sleep moves the virtual clock "
+        "(cognito_tutorial.instructor.headless_clock).\n"
+        "__import__('cognito_tutorial.instructor.headless_clock').instructor.headless_clock.install(\n"
         f"    __import__('pathlib').Path({str(clock_file)!r})\n"
         ")\n"
     )

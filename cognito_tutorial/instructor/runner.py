@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cognito_tutorial import headless_clock
 from cognito_tutorial.errors import TutorialError
+from cognito_tutorial.instructor import headless_clock
 
 NOTEBOOK_NAME = re.compile(r"^\d\d_.+\.ipynb$")
 SANDBOX_START_TIMEOUT_S = 30.0
@@ -67,7 +67,7 @@ def default_notebook_dir() -> Path:
     here = Path("notebooks")
     if here.is_dir():
         return here
-    return Path(__file__).resolve().parent.parent / "notebooks"
+    return Path(__file__).resolve().parents[2] / "notebooks"
 
 
 def find_notebooks(directory: Path, patterns: Sequence[str] = ()) -> list[Path]:
@@ -77,7 +77,10 @@ def find_notebooks(directory: Path, patterns: Sequence[str] = ()) -> list[Path]:
     :raises TutorialError: if the folder has no notebook, or none matches.
     """
     if not directory.is_dir():
-        raise TutorialError(f"There is no notebook folder {directory}.", todo="Pass --dir.")
+        raise TutorialError(
+            f"There is no notebook folder {directory}.",
+            todo="Pass the folder that holds the lesson notebooks.",
+        )
     found = sorted(p for p in directory.iterdir() if NOTEBOOK_NAME.match(p.name))
     if patterns:
         found = [p for p in found if any(fnmatch.fnmatch(p.name, pat) for pat in patterns)]
@@ -136,18 +139,18 @@ def _environment(**values: str | None) -> Iterator[None]:
     """
     saved = {name: os.environ.get(name) for name in values}
     try:
-        for name, value in values.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        _set_environment(values)
         yield
     finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        _set_environment(saved)
+
+
+def _set_environment(values: dict[str, str | None]) -> None:
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @contextlib.contextmanager
@@ -332,8 +335,8 @@ def run_notebooks(
         folders = {p.parent.resolve() for p in notebooks}
         if folders != {out_dir.resolve()}:
             raise TutorialError(
-                f"--in-place writes the notebooks back where they are, not to {out_dir}.",
-                todo="Leave out --out, or pass the notebooks' own folder.",
+                f"Run in place, the notebooks are written back where they are, not to {out_dir}.",
+                todo="Pass no out_dir, or the notebooks' own folder.",
             )
     parameters: dict[str, Any] = {"backend": backend, "interactive": False}
     if region:

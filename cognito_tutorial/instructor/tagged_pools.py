@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .workspace import PREFIX, TAG_KEY, TAG_VALUE
+from cognito_tutorial.workspace import PREFIX, TAG_KEY, TAG_VALUE
 
 ROOM_TAG = "room"
 ATTENDEE_TAG = "attendee"
