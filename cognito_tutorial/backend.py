@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .sandbox.credentials import Credentials
+    from .sandbox import Credentials
 
 LOCAL, AWS = "local", "aws"
 SANDBOX_REGION = "us-east-1"
@@ -150,9 +150,8 @@ def sandbox_credentials(endpoint: str | None = None) -> Credentials:
         (a room sandbox run from the same home, or a headless run's).
     :raises TutorialError: only one of the two variables is set, or the home's file is unusable.
     """
+    from . import sandbox
     from .errors import TutorialError
-    from .sandbox import credentials
-    from .sandbox.paths import state_dir
 
     key_id = os.environ.get(ACCESS_KEY_VARIABLE, "").strip()
     secret = os.environ.get(SECRET_KEY_VARIABLE, "").strip()
@@ -163,10 +162,10 @@ def sandbox_credentials(endpoint: str | None = None) -> Credentials:
                 f"{missing} is not set, but its partner is. Set both from the room's handout "
                 "(access_key_id and secret_access_key), or neither for your own sandbox."
             )
-        return credentials.Credentials(key_id, secret)
+        return sandbox.Credentials(key_id, secret)
     try:
-        return credentials.load_or_create(state_dir())
-    except credentials.CredentialsError as error:
+        return sandbox.load_credentials(sandbox.paths.state_dir())
+    except sandbox.CredentialsError as error:
         raise TutorialError(str(error)) from error
 
 

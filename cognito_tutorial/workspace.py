@@ -269,14 +269,17 @@ def _describe_pool(cognito: Any, pool_id: str) -> dict[str, Any] | None:
         return None
 
 
+def is_tutorial_pool(name: str, tags: dict[str, str]) -> bool:
+    """True only for a pool with the tutorial's name prefix and its project tag."""
+    return name.startswith(PREFIX) and tags.get(TAG_KEY) == TAG_VALUE
+
+
 def _made_by_tutorial(pool: dict[str, Any]) -> bool:
     """The pool has the tutorial's name prefix and tag: a record may name no other pool.
 
     A record is a file anyone with the learner's account can edit; this keeps an edited one
     from making set-up reconfigure, or clean-up delete, a pool the tutorial never made.
     """
-    from .tagged_pools import is_tutorial_pool  # it imports this module's PREFIX and tag
-
     return is_tutorial_pool(pool["Name"], pool.get("UserPoolTags") or {})
 
 

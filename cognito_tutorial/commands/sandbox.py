@@ -12,7 +12,7 @@ ENV_EXAMPLE = 'eval "$(python -m cognito_tutorial sandbox --env)"'
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    from cognito_tutorial.sandbox.__main__ import add_serve_options
+    from cognito_tutorial.sandbox import add_serve_options
 
     parser = commands.add_parser(
         "sandbox",
@@ -46,7 +46,6 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from cognito_tutorial import sandbox
-    from cognito_tutorial.sandbox.__main__ import serve_from
 
     if args.stop:
         state = args.state or sandbox.paths.default_state_path()
@@ -55,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.env:
         return print_environment(args.state)
-    return serve_from(args)
+    return sandbox.serve_from(args)
 
 
 def print_environment(state: Path | None = None) -> int:
@@ -67,7 +66,6 @@ def print_environment(state: Path | None = None) -> int:
     """
     from cognito_tutorial import sandbox
     from cognito_tutorial.backend import SANDBOX_REGION
-    from cognito_tutorial.sandbox import credentials
 
     running = sandbox.find(state)
     if running is None:
@@ -79,7 +77,7 @@ def print_environment(state: Path | None = None) -> int:
         )
         return 1
     url = running.url
-    key = credentials.load_or_create(sandbox.paths.state_dir())
+    key = sandbox.load_credentials(sandbox.paths.state_dir())
     lines = {
         "AWS_ACCESS_KEY_ID": key.access_key_id,
         "AWS_SECRET_ACCESS_KEY": key.secret_access_key,

@@ -21,7 +21,7 @@ import threading
 import time
 from pathlib import Path
 
-from cognito_tutorial.sandbox.clock import read_offset, write_offset
+from cognito_tutorial.sandbox import read_offset, write_offset
 
 STARTUP_FILE_NAME = "00-cognito-tutorial-virtual-clock.py"
 

@@ -30,7 +30,6 @@ from cognito_tutorial.instructor.tagged_pools import (
     ATTENDEE_TAG,
     ROOM_TAG,
     find_tagged_pools,
-    is_tutorial_pool,
 )
 from cognito_tutorial.workspace import (
     CLIENTS,
@@ -40,11 +39,12 @@ from cognito_tutorial.workspace import (
     create_client,
     create_demo_user,
     create_pool,
+    is_tutorial_pool,
     save,
 )
 
 if TYPE_CHECKING:
-    from .sandbox.credentials import Credentials
+    from cognito_tutorial.sandbox import Credentials
 
 MAX_ATTENDEES = 500
 ROOM_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")

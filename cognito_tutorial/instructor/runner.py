@@ -104,7 +104,7 @@ def fresh_sandbox(
 
     :param clock_file: the virtual clock's file (``--clock-file``; see ``headless_clock``).
     """
-    from .sandbox import SandboxError, spawn
+    from cognito_tutorial.sandbox import SandboxError, spawn
 
     try:
         sandbox = spawn(

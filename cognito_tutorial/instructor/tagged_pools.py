@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from cognito_tutorial.workspace import PREFIX, TAG_KEY, TAG_VALUE
+from cognito_tutorial.workspace import PREFIX, is_tutorial_pool
 
 ROOM_TAG = "room"
 ATTENDEE_TAG = "attendee"
@@ -46,11 +46,6 @@ class Deletion:
     deleted: list[TaggedPool] = field(default_factory=list)
     already_gone: list[TaggedPool] = field(default_factory=list)
     failed: list[tuple[TaggedPool, str]] = field(default_factory=list)
-
-
-def is_tutorial_pool(name: str, tags: dict[str, str]) -> bool:
-    """True only for a pool with the tutorial's name prefix and its project tag."""
-    return name.startswith(PREFIX) and tags.get(TAG_KEY) == TAG_VALUE
 
 
 def find_tagged_pools(cognito: Any, *, room: str | None = None) -> list[TaggedPool]:

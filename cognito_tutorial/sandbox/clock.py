@@ -44,9 +44,9 @@ class OffsetClock:
     """Wall-clock time plus the seconds written in a file: the virtual clock of headless runs.
 
     `python -m cognito_tutorial run` starts its sandbox with ``--clock-file`` and gives the
-    notebooks' kernels the same file (see ``cognito_tutorial.instructor.headless_clock``): a cell that
-    sleeps adds its seconds to the file instead of waiting, and the sandbox and the kernel
-    jump forward together.
+    notebooks' kernels the same file (see ``cognito_tutorial.instructor.headless_clock``): a
+    cell that sleeps adds its seconds to the file instead of waiting, and the sandbox and the
+    kernel jump forward together.
     """
 
     def __init__(self, path: Path) -> None:
