@@ -82,6 +82,8 @@ def connect(
     :param endpoint: the URL of a running sandbox to use (local only).
     :param quiet: don't print where the client points.
     :returns: a botocore client for Cognito user pools; `describe_target(client)` says where.
+        It notes when each sign-in Session arrives (`session_clock`), and in a notebook,
+        Cognito's errors raised in a cell are shown explained from then on (`cell_errors`).
     """
     from botocore.config import Config
 
@@ -123,6 +125,10 @@ def connect(
         client = session.client("cognito-idp")
         target = Target(AWS, session.region_name, None, account)
     client.meta.tutorial_target = target  # read back by describe_target()
+    from . import cell_errors, session_clock
+
+    session_clock.watch(client)  # the code forms count each Session down from its arrival
+    cell_errors.install()  # in a notebook, errors raised in cells are shown explained
     if not quiet:
         print(f"Connected to the {target}.")
     return client

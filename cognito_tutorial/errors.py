@@ -190,12 +190,18 @@ class Explanation:
     __repr__ = __str__  # the text/plain form of notebook outputs stays readable
 
     def _repr_html_(self) -> str:
+        return self.html()
+
+    def html(self, after: str = "") -> str:
+        """The explanation's box, with ``after`` (HTML) at its foot."""
         body = (
             html_boxes.paragraph(html.escape(f"Error: {self.title}"), "title")
             + html_boxes.paragraph(html_boxes.code(self._original()), "line")
             + html_boxes.terms(self._lines())
         )
-        return html_boxes.box(body, style="explanation", role="note", label="Error explained")
+        return html_boxes.box(
+            body + after, style="explanation", role="note", label="Error explained"
+        )
 
 
 def lookup(code: str, message: str = "") -> ErrorEntry:

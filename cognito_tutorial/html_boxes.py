@@ -49,6 +49,8 @@ STYLES: dict[str, str] = {
     "pre_wrapped": f"margin:0.3em 0;white-space:pre-wrap;color:inherit;{_CODE_BACKGROUND}",
     "link": "color:var(--jp-content-link-color, inherit);text-decoration:underline",
     "large_code": "font-size:1.1em",
+    "details": "margin:0.4em 0 0",
+    "summary": "cursor:pointer",
 }
 """Every inline style, by the part it dresses; the renderers below name them."""
 
@@ -124,6 +126,14 @@ def terms(rows: Iterable[tuple[str, str]]) -> str:
         for label, text in rows
     )
     return f'<dl style="{STYLES["terms"]}">{items}</dl>'
+
+
+def details(summary: str, body: str) -> str:
+    """``body`` (HTML) folded away under ``summary`` (text): one click shows it."""
+    return (
+        f'<details style="{STYLES["details"]}">'
+        f'<summary style="{STYLES["summary"]}">{html.escape(summary)}</summary>{body}</details>'
+    )
 
 
 def link(url: str) -> str:

@@ -45,7 +45,10 @@ def normalise_code(text: str | None) -> str:
     cleaned = "".join(ch for ch in cleaned if not ch.isspace() and ch not in _DASHES)
     bad = sorted({ch for ch in cleaned if unicodedata.category(ch) != "Nd"})
     if bad:
-        shown = ", ".join(repr(ch) for ch in bad[:5])
+        # Every one of them, up to a code's length: a list cut short names the wrong ones.
+        shown = ", ".join(repr(ch) for ch in bad[:DIGITS])
+        if len(bad) > DIGITS:
+            shown += f" and {len(bad) - DIGITS} more"
         kind = "letters" if any(ch.isalpha() for ch in bad) else "characters that are not digits"
         raise CodeFormatError.about("code_not_digits", found=f"{kind} ({shown})")
     digits = "".join(str(unicodedata.decimal(ch)) for ch in cleaned)

@@ -110,3 +110,74 @@ class FakeSession:
 
     def client(self, name):
         return self.clients[name]
+
+
+class KernelUnderTest:
+    """A real IPython kernel (ipykernel, started by jupyter_client), sent cells as JupyterLab
+    sends them: with the cell's id in the request's metadata."""
+
+    def __init__(self, env: dict[str, str] | None = None):
+        from jupyter_client.manager import start_new_kernel
+
+        options = {"env": env} if env is not None else {}
+        self.manager, self.client = start_new_kernel(kernel_name="python3", **options)
+        self._replies: dict[str, dict] = {}
+        self._iopub: dict[str, list[dict]] = {}
+
+    def send(self, code: str, cell_id: str | None = None, *, stop_on_error: bool = True) -> str:
+        """Queue ``code`` to run, as the cell ``cell_id``; returns the request's id."""
+        content = {
+            "code": code,
+            "silent": False,
+            "store_history": True,
+            "user_expressions": {},
+            "allow_stdin": False,
+            "stop_on_error": stop_on_error,
+        }
+        message = self.client.session.msg(
+            "execute_request", content, metadata={"cellId": cell_id} if cell_id else {}
+        )
+        self.client.shell_channel.send(message)
+        return message["header"]["msg_id"]
+
+    def reply(self, msg_id: str, timeout_s: float = 60) -> dict:
+        """The execute_reply to request ``msg_id`` (replies to others are skipped)."""
+        import time
+
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if msg_id in self._replies:
+                return self._replies.pop(msg_id)
+            message = self.client.get_shell_msg(timeout=max(0.1, deadline - time.monotonic()))
+            self._replies[message["parent_header"].get("msg_id")] = message
+
+    def outputs(self, msg_id: str, timeout_s: float = 30) -> list[dict]:
+        """Every output of request ``msg_id``, until the kernel says it is idle after it."""
+        import time
+
+        deadline = time.monotonic() + timeout_s
+        found = self._iopub.setdefault(msg_id, [])
+        while not (found and found[-1].get("idle")):
+            message = self.client.get_iopub_msg(timeout=max(0.1, deadline - time.monotonic()))
+            parent = message["parent_header"].get("msg_id")
+            kind = message["msg_type"]
+            if kind == "status":
+                if message["content"]["execution_state"] == "idle":
+                    self._iopub.setdefault(parent, []).append({"idle": True})
+                continue
+            if kind in ("stream", "display_data", "execute_result", "error"):
+                self._iopub.setdefault(parent, []).append(
+                    {"output_type": kind, **message["content"]}
+                )
+        return [output for output in found if not output.get("idle")]
+
+    def run(self, code: str, cell_id: str | None = None) -> tuple[dict, list[dict]]:
+        msg_id = self.send(code, cell_id)
+        return self.reply(msg_id), self.outputs(msg_id)
+
+    def interrupt(self) -> None:
+        self.manager.interrupt_kernel()
+
+    def stop(self) -> None:
+        self.client.stop_channels()
+        self.manager.shutdown_kernel(now=True)

@@ -69,6 +69,15 @@ def test_normalise_code_refuses_with_a_plain_message(
     assert error.way_on == "fix_input"
 
 
+def test_every_letter_typed_is_named() -> None:
+    with pytest.raises(CodeFormatError) as caught:
+        normalise_code("abcdef")
+    assert "('a', 'b', 'c', 'd', 'e', 'f')" in str(caught.value)
+    with pytest.raises(CodeFormatError) as caught:
+        normalise_code("abcdefgh")
+    assert "'f' and 2 more" in str(caught.value)
+
+
 def test_wrong_length_message_says_what_was_wrong() -> None:
     with pytest.raises(CodeFormatError, match="missing"):
         normalise_code("12345")

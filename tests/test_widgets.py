@@ -259,7 +259,7 @@ def test_waiting_ends_when_the_code_is_accepted():
 
 def test_waiting_gives_up_after_the_timeout_and_says_so():
     entry = views.CodeEntry(lambda code: {})
-    with pytest.raises(asking.NoAnswerError, match="Run it again"):
+    with pytest.raises(asking.NoAnswerError, match="Run the cell again"):
         asyncio.run(asking.wait_for_answer(entry, timeout_s=0.2))
     assert entry.state == "closed"
     assert entry.code.disabled
@@ -273,7 +273,7 @@ def test_waiting_ends_when_the_session_runs_out_and_no_restart_is_offered():
     )
     clock.advance(200)
     entry.refresh()
-    with pytest.raises(TutorialError, match="Run the sign-in cell again"):
+    with pytest.raises(TutorialError, match="Run the cell that started the sign-in again"):
         asyncio.run(asking.wait_for_answer(entry, timeout_s=30))
 
 
@@ -395,6 +395,24 @@ def test_a_used_code_says_when_the_next_one_comes(make_pool, clock):
     assert entry.state == "done"
 
 
+def test_after_a_used_code_the_demo_authenticator_is_read_not_guessed(make_pool, clock):
+    signin = SignIn(make_pool(mfa="ON"), clock)
+    used = signin.code()
+    type_code(signin.entry(), used)  # signs in, spending this step's code
+    signin.start()
+    entry = signin.entry(demo_secret=signin.app.secret)
+    entry.toggle_demo()  # the learner reads codes from the demo authenticator
+    type_code(entry, used)
+    wait = answers.seconds_to_next_code(clock.now())
+    assert f"demo authenticator shows a new code in about {wait} s" in entry.next_step.value
+    clock.advance(wait)
+    entry.refresh()
+    # It shows the next code now: no wait to announce.
+    assert "already shows a new code: type that one" in entry.next_step.value
+    assert "about" not in entry.next_step.value
+    entry.close()
+
+
 def test_the_countdown_follows_the_clock():
     clock = FakeClock()
     entry = views.CodeEntry(
@@ -442,7 +460,7 @@ def test_without_a_restart_function_it_says_to_run_the_cell_again():
     clock.advance(200)
     entry.refresh()
     assert entry.restart_button.layout.display == "none"
-    assert "Run the sign-in cell again" in entry.next_step.value
+    assert "Run the cell that started the sign-in again" in entry.next_step.value
 
 
 def test_cognito_saying_the_session_expired_offers_a_restart(make_pool, clock):
@@ -474,7 +492,7 @@ def test_a_spent_session_without_a_restart_function_says_what_to_do():
     type_code(entry, "123456")
     assert entry.state == "expired"
     assert "That Session was already used" in entry.status.value
-    assert "Run the sign-in cell again" in entry.next_step.value
+    assert "Run the cell that started the sign-in again" in entry.next_step.value
 
 
 def test_a_failing_restart_is_explained():

@@ -25,6 +25,7 @@ __all__ = [
     "attempt",
     "describe_success",
     "format_duration",
+    "run_again_advice",
     "seconds_to_next_code",
     "session_time_left",
     "signed_in_user",
@@ -57,14 +58,20 @@ class SignInContext:
     """The sign-in a typed code answers, as a form shows it: the session and how it runs out.
 
     :param session: the ``Session`` the answer goes with, shown redacted beside the field.
-    :param started_at: when Cognito issued that session (``clock()`` time); None means now
-        when a session is given.
+    :param started_at: when Cognito issued that session (``clock()`` time); None means it is
+        not known, and the form counts from when it is built (and says so).
     :param validity_s: the app client's AuthSessionValidity in seconds (3 minutes by default);
         the form counts it down and closes when it runs out.
     :param on_restart: ``on_restart() -> response`` starts the sign-in again (InitiateAuth) and
         returns its response; offered when the session runs out or is spent.
     :param demo_secret: if given, the form offers a demo authenticator showing its codes.
     :param clock: returns the time in seconds since the epoch; tests pass a fake one.
+    :param validity_known: False when ``validity_s`` is Cognito's default, assumed because
+        the app client's own setting could not be read; the form says so.
+    :param arrival_of: ``arrival_of(session)`` is when a Session arrived (``clock()`` time),
+        or None; a restarted sign-in's new Session is counted down from it.
+    :param run_again: the notebook section where this sign-in starts (``""``: not known);
+        a form whose session is over without ``on_restart`` names it.
     """
 
     session: str | None = None
@@ -73,6 +80,9 @@ class SignInContext:
     on_restart: Restart | None = None
     demo_secret: str | None = None
     clock: Clock = time.time
+    validity_known: bool = True
+    arrival_of: Callable[[str], float | None] = lambda _session: None
+    run_again: str = ""
 
 
 @dataclass(frozen=True)
@@ -207,6 +217,16 @@ def describe_success(response: Response) -> Accepted:
             (("ChallengeName", response["ChallengeName"]),) + session_row,
         )
     return Accepted("Code accepted")
+
+
+def run_again_advice(section: str) -> str:
+    """What to run for a new Session: the section the sign-in started in, when known."""
+    if section:
+        return (
+            f"Run the cells of “{section}” again, from the one that starts the sign-in: a new "
+            "Session, then a new form."
+        )
+    return "Run the cell that started the sign-in again for a new Session, then this one."
 
 
 def session_time_left(started_at: float, validity_s: float, now: float) -> float:

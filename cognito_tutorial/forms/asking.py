@@ -11,9 +11,10 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Protocol
 
-from cognito_tutorial import errors
+from cognito_tutorial import errors, notebook_cells, session_clock
 from cognito_tutorial.forms.answers import (
     DEFAULT_SESSION_VALIDITY_S,
     DEFAULT_TIMEOUT_S,
@@ -25,9 +26,18 @@ from cognito_tutorial.forms.answers import (
     answer_headless,
     describe_success,
     format_duration,
+    run_again_advice,
 )
+from cognito_tutorial.forms.waiting_cell import WaitingCell, waiting_cell
 
-__all__ = ["AnswerForm", "NoAnswerError", "ask_for_code", "enrol_authenticator", "wait_for_answer"]
+__all__ = [
+    "AnswerForm",
+    "FormEnded",
+    "NoAnswerError",
+    "ask_for_code",
+    "enrol_authenticator",
+    "wait_for_answer",
+]
 
 
 class AnswerForm(Protocol):
@@ -42,7 +52,7 @@ class AnswerForm(Protocol):
         """The form can no longer be answered and offers no restart of its own."""
         ...
 
-    def stop_waiting(self, message: str) -> None: ...
+    def stop_waiting(self, message: str, title: str = ...) -> None: ...
 
 
 class NoAnswerError(errors.TutorialError, TimeoutError):
@@ -51,7 +61,18 @@ class NoAnswerError(errors.TutorialError, TimeoutError):
     default_title = "No code arrived in time"
 
 
-async def wait_for_answer(form: AnswerForm, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> Response:
+class FormEnded(errors.TutorialError):
+    """The form's wait ended without an answer: the learner interrupted it, ran its cell
+    again, or its session ran out."""
+
+
+async def wait_for_answer(
+    form: AnswerForm,
+    *,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    cell: WaitingCell | None = None,
+    run_again: str = "",
+) -> Response:
     """Keep the cell running, with the form live, until it is answered or ``timeout_s`` passes.
 
     A cell that blocks would freeze its own widgets: the kernel handles their events only
@@ -60,29 +81,35 @@ async def wait_for_answer(form: AnswerForm, *, timeout_s: float = DEFAULT_TIMEOU
     it. So the cell awaits this, and Run All stops here until the code is accepted.
     (jupyter-ui-poll did this for ipykernel 6; it cannot reach ipykernel 7's message loop.)
 
-    :raises NoAnswerError: when ``timeout_s`` passes first; the form then says so.
+    Every other ending closes the form with one line saying why and raises, so that Run All
+    stops: the learner ran the cell again (``cell.replaced``), interrupted the kernel, or the
+    session ran out with no restart on offer (``run_again`` says where the sign-in starts).
+
+    :raises NoAnswerError: when ``timeout_s`` passes first.
+    :raises FormEnded: when the wait ends for any other reason without an answer.
     """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
-    while not form.done.is_set() and loop.time() < deadline:
-        if form.session_is_over():
-            raise errors.TutorialError(
-                "The sign-in session ended before a code was accepted, so the cell stopped "
-                "waiting.",
-                "A Session lasts the app client's AuthSessionValidity and answers one challenge.",
-                "Run the sign-in cell again for a new Session, then this one.",
-                title="This sign-in session has run out",
-                way_on="restart_sign_in",
-            )
-        await asyncio.sleep(0.1)
+    try:
+        while not form.done.is_set() and loop.time() < deadline:
+            if cell is not None and cell.replaced.is_set():
+                raise _ended(form, FormEnded.about("form_replaced"))
+            if form.session_is_over():
+                advice = run_again_advice(run_again)
+                raise _ended(form, FormEnded.about("form_session_over", run_again=advice))
+            await asyncio.sleep(0.1)
+    except asyncio.CancelledError:
+        # Interrupt (the stop button) cancels an awaiting cell: say so, where the form was.
+        raise _ended(form, FormEnded.about("form_interrupted")) from None
     if form.result is None:
-        message = (
-            f"No code was accepted within {format_duration(timeout_s)}, so the cell stopped "
-            "waiting. Run it again when your authenticator is to hand."
-        )
-        form.stop_waiting(message)
-        raise NoAnswerError(message, title=NoAnswerError.default_title, way_on="restart_sign_in")
+        raise _ended(form, NoAnswerError.about("form_no_answer", waited=format_duration(timeout_s)))
     return form.result
+
+
+def _ended(form: AnswerForm, error: errors.TutorialError) -> errors.TutorialError:
+    """Close ``form`` with the error's title and one line; the error, for the cell to raise."""
+    form.stop_waiting(" ".join(part for part in (error.meaning, error.todo) if part), error.title)
+    return error
 
 
 async def ask_for_code(
@@ -93,7 +120,7 @@ async def ask_for_code(
     timeout_s: float = DEFAULT_TIMEOUT_S,
     session: str | None = None,
     session_started_at: float | None = None,
-    session_validity_s: float = DEFAULT_SESSION_VALIDITY_S,
+    session_validity_s: float | None = None,
     on_restart: Restart | None = None,
     offer_demo: bool = False,
     account_name: str | None = None,
@@ -112,21 +139,27 @@ async def ask_for_code(
     :param on_submit: the notebook's ``respond(code) -> response`` holding the boto3 call.
     :param interactive: False under papermill/nbval.
     :param secret: the TOTP secret; needed headless, and for ``offer_demo``.
-    :param session: the ``Session`` the code answers; the form counts down its
-        ``session_validity_s`` from ``session_started_at`` (default: now) and offers
-        ``on_restart`` when it runs out. See :class:`~cognito_tutorial.forms.answers.SignInContext`.
+    :param session: the ``Session`` the code answers. The form counts it down from when it
+        arrived (a client from ``connect()`` notes that; else ``session_started_at``, else
+        from when the form appears) for its app client's AuthSessionValidity
+        (``session_validity_s``, else what that client learned, else the 3-minute default,
+        said so), and offers ``on_restart`` when it runs out. See
+        :class:`~cognito_tutorial.forms.answers.SignInContext`.
     """
     if not interactive:
         if secret is None:
             raise ValueError("interactive=False needs the TOTP secret to generate a code")
         return await _answer_headless(on_submit, secret, clock)
-    demo_secret = secret if offer_demo else None
-    context = SignInContext(
-        session, session_started_at, session_validity_s, on_restart, demo_secret, clock
+    _require_kernel()
+    context = sign_in_context(
+        session, session_started_at, session_validity_s, on_restart, secret if offer_demo else None
     )
     return await _show_and_wait(
-        lambda views: views.CodeEntry(on_submit, context, account_name=account_name, label=label),
+        lambda views: views.CodeEntry(
+            on_submit, replace(context, clock=clock), account_name=account_name, label=label
+        ),
         timeout_s,
+        context.run_again,
     )
 
 
@@ -140,7 +173,7 @@ async def enrol_authenticator(
     timeout_s: float = DEFAULT_TIMEOUT_S,
     session: str | None = None,
     session_started_at: float | None = None,
-    session_validity_s: float = DEFAULT_SESSION_VALIDITY_S,
+    session_validity_s: float | None = None,
     on_restart: Restart | None = None,
     offer_demo: bool = False,
     clock: Clock = time.time,
@@ -153,14 +186,51 @@ async def enrol_authenticator(
     """
     if not interactive:
         return await _answer_headless(on_verify, secret, clock)
-    demo_secret = secret if offer_demo else None
-    context = SignInContext(
-        session, session_started_at, session_validity_s, on_restart, demo_secret, clock
+    _require_kernel()
+    context = sign_in_context(
+        session, session_started_at, session_validity_s, on_restart, secret if offer_demo else None
     )
     return await _show_and_wait(
-        lambda views: views.EnrolmentWidget(secret, account_name, issuer, on_verify, context),
+        lambda views: views.EnrolmentWidget(
+            secret, account_name, issuer, on_verify, replace(context, clock=clock)
+        ),
         timeout_s,
+        context.run_again,
     )
+
+
+def sign_in_context(
+    session: str | None,
+    started_at: float | None,
+    validity_s: float | None,
+    on_restart: Restart | None,
+    demo_secret: str | None,
+) -> SignInContext:
+    """The sign-in a form answers, completed from what ``connect()``'s client noted of the
+    Session (``session_clock``): when it arrived, its app client's AuthSessionValidity, and
+    the notebook section whose cell started it."""
+    arrival = session_clock.arrival(session)
+    if started_at is None and arrival is not None:
+        started_at = arrival.at
+    validity_known = validity_s is not None
+    if validity_s is None and session:
+        validity = session_clock.validity(session)
+        validity_s, validity_known = validity.seconds, validity.known
+    return SignInContext(
+        session,
+        started_at,
+        DEFAULT_SESSION_VALIDITY_S if validity_s is None else validity_s,
+        on_restart,
+        demo_secret,
+        validity_known=validity_known,
+        arrival_of=_arrival_time,
+        run_again=notebook_cells.section_of(arrival.cell_id if arrival else None) or "",
+    )
+
+
+def _arrival_time(session: str) -> float | None:
+    arrival = session_clock.arrival(session)
+    return arrival.at if arrival is not None else None
 
 
 async def _answer_headless(on_submit: Submit, secret: str, clock: Clock) -> Response:
@@ -172,20 +242,23 @@ async def _answer_headless(on_submit: Submit, secret: str, clock: Clock) -> Resp
     return response
 
 
-async def _show_and_wait(make_form: Callable[[Any], AnswerForm], timeout_s: float) -> Response:
+async def _show_and_wait(
+    make_form: Callable[[Any], AnswerForm], timeout_s: float, run_again: str
+) -> Response:
     """Show the form ``make_form(views)`` builds, and wait for its answer.
 
     The views module (and with it ipywidgets) is loaded here, once a kernel is known to be
-    there to show the form: a headless run never loads it.
+    there to show the form: a headless run never loads it. The cell is watched for a re-run
+    from before the form exists (``waiting_cell``).
     """
-    _require_kernel()
     from IPython.display import display
 
     from cognito_tutorial.forms import views
 
-    form = make_form(views)
-    display(form)
-    return await wait_for_answer(form, timeout_s=timeout_s)
+    with waiting_cell() as cell:
+        form = make_form(views)
+        display(form)
+        return await wait_for_answer(form, timeout_s=timeout_s, cell=cell, run_again=run_again)
 
 
 def _require_kernel() -> None:

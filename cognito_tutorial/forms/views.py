@@ -34,6 +34,7 @@ from cognito_tutorial.forms.answers import (
     attempt,
     describe_success,
     format_duration,
+    run_again_advice,
     seconds_to_next_code,
     session_time_left,
 )
@@ -41,6 +42,23 @@ from cognito_tutorial.forms.answers import (
 __all__ = ["CodeEntry", "DemoAuthenticator", "EnrolmentWidget"]
 
 log = logging.getLogger(__name__)
+
+# Runs in JupyterLab (``element`` is the script's output node): puts the keyboard on the cell
+# after the form's, as if the learner had pressed Shift+Enter on the form's cell. Does nothing
+# once the learner's focus is elsewhere, or when shown again more than 10 s later.
+_RETURN_FOCUS_JS = """
+(() => {
+  if (Date.now() - SENT_MS > 10000) return;
+  const form = element.closest('.ct-card');
+  const active = document.activeElement;
+  if (form && active && active !== document.body && !form.contains(active)) return;
+  const cell = element.closest('.jp-Cell');
+  const next = cell && cell.nextElementSibling;
+  const target = (next && next.classList.contains('jp-Cell')) ? next
+    : (cell || element.closest('.jp-Notebook'));
+  if (target) target.focus();
+})();
+"""
 
 
 def _css() -> widgets.HTML:
@@ -234,10 +252,16 @@ class CodeEntry(widgets.VBox):
         self.clock = context.clock
         self.session = context.session
         self.session_validity_s = context.validity_s
+        self.validity_known = context.validity_known
+        self.arrival_of = context.arrival_of
+        self.run_again = context.run_again
+        self.built_at = context.clock()
+        # Counted from when Cognito issued the Session if that is known, else from now.
+        self.counts_from_arrival = context.started_at is not None
         self.session_started_at = (
             context.started_at
             if context.started_at is not None or context.session is None
-            else context.clock()
+            else self.built_at
         )
         self.result: Response | None = None
         self.done = threading.Event()
@@ -260,6 +284,8 @@ class CodeEntry(widgets.VBox):
         self.demo, self.demo_button, self.demo_box = self._build_demo(
             context.demo_secret, account_name
         )
+        # Where a script returning the keyboard to the notebook runs (see return_focus).
+        self.focus_script = widgets.Output(layout=widgets.Layout(height="0px", overflow="hidden"))
         children = [
             self.heading,
             self.hint,
@@ -270,6 +296,7 @@ class CodeEntry(widgets.VBox):
             self.restart_button,
             self.demo_button,
             self.demo_box,
+            self.focus_script,
         ]
         super().__init__(children=([_css()] if with_style else []) + children)
         self.add_class("ct-card")
@@ -402,7 +429,9 @@ class CodeEntry(widgets.VBox):
                 self._finish(Outcome(kind="success", response=response))
                 return
             self.session = response.get("Session", self.session)
-            self.session_started_at = self.clock()
+            arrived = self.arrival_of(self.session) if self.session else None
+            self.counts_from_arrival = arrived is not None
+            self.session_started_at = arrived if arrived is not None else self.clock()
             self.state = "ready"
             self._fresh_field("")
             self._set_enabled(True)
@@ -436,19 +465,37 @@ class CodeEntry(widgets.VBox):
             return True
         return self.last_outcome is not None and self.last_outcome.way_on == "restart_sign_in"
 
-    def stop_waiting(self, message: str) -> None:
-        """Close the form because nobody is waiting for its answer any more."""
+    def stop_waiting(self, message: str, title: str = "Stopped waiting") -> None:
+        """Close the form because nobody is waiting for its answer any more: every button
+        off, ``title`` and ``message`` in the status line, the keyboard back to the notebook."""
         with self._lock:
             if self.state in ("done", "closed"):
                 return
             self.state = "closed"
-            self._set_enabled(False)
-            self.restart_button.layout.display = "none"
+            self._close_everything()
             self.status.value = html_boxes.status(
-                "expired", "Stopped waiting", f"<p>{html.escape(message)}</p>"
+                "expired", title, f"<p>{html_boxes.code_spans(message)}</p>"
             )
             self.next_step.value = ""
+            self.session_view.value = self._session_html()
         self._stop_countdowns()
+        self.return_focus()
+
+    def return_focus(self) -> None:
+        """Give the keyboard back to the notebook, on the cell after this form's, so that
+        Shift+Enter goes on (a disabled field would leave it on the page, where keys do
+        nothing). Only if it is still in this form or nowhere: a learner who has moved on
+        keeps their place. Runs as a script in the form's hidden output, which JupyterLab
+        trusts because the kernel sent it; the time stamp stops a later redraw rerunning it."""
+        sent_ms = int(time.time() * 1000)
+        script = _RETURN_FOCUS_JS.replace("SENT_MS", str(sent_ms))
+        self.focus_script.outputs = (
+            {
+                "output_type": "display_data",
+                "data": {"application/javascript": script, "text/plain": ""},
+                "metadata": {},
+            },
+        )
 
     # -- time ------------------------------------------------------------------------------
 
@@ -507,12 +554,17 @@ class CodeEntry(widgets.VBox):
         css = "ct-out" if left <= 0 else "ct-low" if left <= LOW_TIME_S else ""
         when = "run out" if left <= 0 else f"{format_duration(left)} left"
         lasts = format_duration(self.session_validity_s)
+        if self.validity_known:
+            whose = "the app client's AuthSessionValidity"
+        else:
+            whose = "Cognito's default AuthSessionValidity: the app client's could not be read"
+        since = "" if self.counts_from_arrival else ", counted from when this form appeared"
         return (
             f'<div class="ct-session"><span>Your code goes with Session {name}</span></div>'
             f'<div class="ct-session {css}">'
             f"{html_boxes.bar(left / self.session_validity_s, 'Session time left')}"
             f'<span class="ct-time">{when}</span>'
-            f'<span class="ct-note">of {lasts} (the app client\'s AuthSessionValidity)</span>'
+            f'<span class="ct-note">of {lasts} ({whose}{since})</span>'
             "</div>"
         )
 
@@ -566,22 +618,34 @@ class CodeEntry(widgets.VBox):
         )
         self.next_step.value = ""
         self.session_view.value = self._session_html()
+        self._close_everything()
         self.done.set()
-        if self.demo is not None:
-            # The demo's thread never waits for this form's lock, so joining it here is safe.
-            self.demo.stop()
-            self.demo_box.children = ()
-            self.demo_button.layout.display = "none"
+        self.return_focus()
 
     def _expire(self) -> None:
         self.state = "expired"
         self._set_enabled(False)
-        minutes = format_duration(self.session_validity_s)
+        lasts = format_duration(self.session_validity_s)
+        assert self.session_started_at is not None
+        ran_out_at = self.session_started_at + self.session_validity_s
+        if self.counts_from_arrival and ran_out_at <= self.built_at:
+            when = (
+                "It had run out before this form appeared: the Session arrived "
+                f"{format_duration(self.built_at - self.session_started_at)} before it."
+            )
+        elif self.counts_from_arrival:
+            when = (
+                "The Session arrived "
+                f"{format_duration(self.clock() - self.session_started_at)} ago."
+            )
+        else:
+            when = ""
+        whose = "the app client's" if self.validity_known else "Cognito's default"
         self.status.value = html_boxes.status(
             "expired",
             "This sign-in session has run out",
-            f"<p>Cognito keeps a sign-in session for {minutes} (the app client's "
-            "AuthSessionValidity). A code sent now would be refused with "
+            f"<p>Cognito keeps a sign-in session for {lasts} ({whose} AuthSessionValidity). "
+            f"{when} A code sent now would be refused with "
             "<code>NotAuthorizedException</code>, so the form is closed.</p>",
         )
         self.next_step.value = ""
@@ -590,19 +654,30 @@ class CodeEntry(widgets.VBox):
     def _offer_restart(self) -> None:
         if self.on_restart is not None:
             self.restart_button.layout.display = None
+            self.restart_button.focus()
         else:
             self.next_step.value = (
-                '<p class="ct-note">Run the sign-in cell again for a new session.</p>'
+                f'<p class="ct-note">{html_boxes.code_spans(run_again_advice(self.run_again))}</p>'
             )
+            self._close_everything()
+            self.return_focus()
+
+    def _close_everything(self) -> None:
+        """A finished or dead form: no field, no button left to press, no countdown."""
+        self._set_enabled(False)
+        self.restart_button.layout.display = "none"
+        self.demo_button.disabled = True
+        self.demo_button.layout.display = "none"
+        if self.demo is not None:
+            # The demo's thread never waits for this form's lock, so joining it here is safe.
+            self.demo.stop()
+            self.demo_box.children = ()
 
     def _next_step_html(self, outcome: Outcome) -> str:
         way_on = outcome.way_on
         if way_on == "wait_for_next_code":
-            wait = seconds_to_next_code(self.clock())
-            return (
-                f'<p class="ct-note">Your authenticator shows a new code in about {wait} s. '
-                "Type that one.</p>"
-            )
+            return f'<p class="ct-note">{html.escape(self._next_code_hint(outcome.code))}</p>'
+
         if way_on == "retry" and self.session_started_at is not None:
             left = session_time_left(self.session_started_at, self.session_validity_s, self.clock())
             return (
@@ -610,6 +685,23 @@ class CodeEntry(widgets.VBox):
                 f"now. {format_duration(left)} left on this session.</p>"
             )
         return ""
+
+    def _next_code_hint(self, sent: str | None) -> str:
+        """When a code was already used: when the next one comes, as the learner's
+        authenticator shows it. The demo authenticator's code is known here; a phone's is
+        not, and it may have moved on already (a code is accepted a little after its step)."""
+        wait = seconds_to_next_code(self.clock())
+        if self.demo is not None and self.demo_box.children:
+            shown, _ = totp.current_code(self.demo.secret, now=self.clock())
+            if shown != sent:
+                return "The demo authenticator already shows a new code: type that one."
+            return f"The demo authenticator shows a new code in about {wait} s. Type that one."
+        if sent:
+            return (
+                f"If your app still shows {sent[:3]} {sent[3:]}, it shows a new code in about "
+                f"{wait} s: type that one. If it already shows another, type it now."
+            )
+        return f"Your authenticator shows a new code in about {wait} s. Type that one."
 
     def _set_enabled(self, enabled: bool) -> None:
         self.code.disabled = not enabled
@@ -737,8 +829,8 @@ class EnrolmentWidget(widgets.VBox):
     def session_is_over(self) -> bool:
         return self.entry.session_is_over()
 
-    def stop_waiting(self, message: str) -> None:
-        self.entry.stop_waiting(message)
+    def stop_waiting(self, message: str, title: str = "Stopped waiting") -> None:
+        self.entry.stop_waiting(message, title)
 
     def close(self) -> None:
         self.entry.close()
