@@ -124,8 +124,16 @@ class KernelUnderTest:
         self._replies: dict[str, dict] = {}
         self._iopub: dict[str, list[dict]] = {}
 
-    def send(self, code: str, cell_id: str | None = None, *, stop_on_error: bool = True) -> str:
-        """Queue ``code`` to run, as the cell ``cell_id``; returns the request's id."""
+    def send(
+        self,
+        code: str,
+        cell_id: str | None = None,
+        *,
+        stop_on_error: bool = True,
+        subshell_id: str | None = None,
+    ) -> str:
+        """Queue ``code`` to run, as the cell ``cell_id`` (on subshell ``subshell_id``, as
+        JupyterLab sends widget messages); returns the request's id."""
         content = {
             "code": code,
             "silent": False,
@@ -137,8 +145,19 @@ class KernelUnderTest:
         message = self.client.session.msg(
             "execute_request", content, metadata={"cellId": cell_id} if cell_id else {}
         )
+        if subshell_id is not None:
+            message["header"]["subshell_id"] = subshell_id
         self.client.shell_channel.send(message)
         return message["header"]["msg_id"]
+
+    def subshell(self) -> str:
+        """A new subshell of the kernel: a thread of its own for requests sent to it."""
+        request = self.client.session.msg("create_subshell_request", {})
+        self.client.control_channel.send(request)
+        while True:
+            reply = self.client.get_control_msg(timeout=30)
+            if reply["parent_header"].get("msg_id") == request["header"]["msg_id"]:
+                return reply["content"]["subshell_id"]
 
     def reply(self, msg_id: str, timeout_s: float = 60) -> dict:
         """The execute_reply to request ``msg_id`` (replies to others are skipped)."""
