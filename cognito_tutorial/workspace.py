@@ -192,19 +192,54 @@ def remember_totp_secret(cognito: Any, workspace: Workspace, secret: str) -> Non
     save(cognito, workspace)
 
 
-def ensure_totp(cognito: Any, workspace: Workspace) -> str | None:
+def ensure_totp(
+    cognito: Any, workspace: Workspace, *, reveal: bool = False, quiet: bool = False
+) -> str | None:
     """Make sure the demo user has an authenticator app, for lessons that start signed up.
 
-    If the user has none, this enrols one (:func:`enrol_totp`) and records its secret (the demo
-    authenticator and headless runs make codes from it).
-    :returns: the secret, or None when the learner enrolled their own phone in notebook 03.
+    If the user has none (the learner skipped notebook 02), this enrols one
+    (:func:`enrol_totp`), records its secret (the demo authenticator and headless runs make
+    codes from it), says so and shows the enrolment card: a learner with a phone scans its QR
+    code to type codes from the phone. The card hides the QR code and the secret unless
+    ``reveal`` (a notebook passes its ``interactive`` parameter: a headless run's saved output
+    must hold no secret).
+
+    :param reveal: show the QR code and the secret on the card.
+    :param quiet: say nothing, show nothing.
+    :returns: the secret, or None when the learner enrolled their own phone in notebook 02.
     """
     user = cognito.admin_get_user(UserPoolId=workspace.pool_id, Username=workspace.username)
     if "SOFTWARE_TOKEN_MFA" in user.get("UserMFASettingList", []):
+        if not quiet:
+            print(
+                f"The demo user '{workspace.username}' already has an authenticator app "
+                "(linked in notebook 02): nothing to do."
+            )
         return workspace.totp_secret or None
     secret = enrol_totp(cognito, workspace)
     remember_totp_secret(cognito, workspace, secret)
+    if not quiet:
+        _show_enrolment(workspace.username, secret, reveal=reveal)
     return secret
+
+
+def _show_enrolment(username: str, secret: str, *, reveal: bool) -> None:
+    """Say what ensure_totp did, and show the card an authenticator app reads."""
+    from .totp import EnrolmentCard
+
+    print(
+        f"The demo user '{username}' had no authenticator app, so one was linked now with the "
+        "calls notebook 02 teaches (AdminInitiateAuth, AssociateSoftwareToken, "
+        "VerifySoftwareToken, AdminRespondToAuthChallenge). Add it to your authenticator app "
+        "to type codes from your phone, or use the demo authenticator the code forms offer."
+    )
+    card = EnrolmentCard(secret, username, reveal=reveal)
+    try:
+        from IPython.display import display
+    except ImportError:  # outside Jupyter: the card's text says the same
+        print(card)
+    else:
+        display(card)
 
 
 def enrol_totp(cognito: Any, workspace: Workspace, *, now: Callable[[], float] = time.time) -> str:

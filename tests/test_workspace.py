@@ -86,13 +86,34 @@ def test_bad_mfa_mode_is_a_clear_error(cognito_here):
 
 
 @pytest.mark.parametrize("mfa", ["ON", "OPTIONAL"])
-def test_ensure_totp_enrols_the_demo_user_once(cognito_here, mfa):
+def test_ensure_totp_enrols_the_demo_user_once(cognito_here, mfa, capsys):
     ws = workspace.setup(cognito_here, mfa=mfa, quiet=True)
     secret = workspace.ensure_totp(cognito_here, ws)
     assert secret and workspace.load(cognito_here).totp_secret == secret
     user = cognito_here.admin_get_user(UserPoolId=ws.pool_id, Username=ws.username)
     assert user["UserMFASettingList"] == ["SOFTWARE_TOKEN_MFA"]
+    said = capsys.readouterr().out
+    assert "had no authenticator app, so one was linked now" in said
+    # The enrolment card, hidden by default: no secret in a saved output.
+    assert "TOTP enrolment for 'learner'" in said and "hidden" in said
+    assert secret not in said
     assert workspace.ensure_totp(cognito_here, ws) == secret  # no second enrolment
+    assert "already has an authenticator app" in capsys.readouterr().out
+
+
+def test_ensure_totp_shows_the_qr_code_to_a_learner_at_the_keyboard(cognito_here, capsys):
+    ws = workspace.setup(cognito_here, mfa="ON", quiet=True)
+    secret = workspace.ensure_totp(cognito_here, ws, reveal=True)
+    said = capsys.readouterr().out
+    from cognito_tutorial.totp import group_secret
+
+    assert group_secret(secret) in said  # the secret, grouped for typing
+
+
+def test_ensure_totp_can_be_quiet(cognito_here, capsys):
+    ws = workspace.setup(cognito_here, mfa="ON", quiet=True)
+    workspace.ensure_totp(cognito_here, ws, quiet=True)
+    assert capsys.readouterr().out == ""
 
 
 def test_new_password_meets_the_default_policy():

@@ -7,6 +7,6 @@ ipywidgets forms that show it; views import the logic, never the other way.
 """
 
 from cognito_tutorial.forms.answers import signed_in_user
-from cognito_tutorial.forms.asking import ask_for_code, enrol_authenticator
+from cognito_tutorial.forms.asking import ask_for_code, demo_authenticator, enrol_authenticator
 
-__all__ = ["ask_for_code", "enrol_authenticator", "signed_in_user"]
+__all__ = ["ask_for_code", "demo_authenticator", "enrol_authenticator", "signed_in_user"]

@@ -35,6 +35,7 @@ __all__ = [
     "FormEnded",
     "NoAnswerError",
     "ask_for_code",
+    "demo_authenticator",
     "enrol_authenticator",
     "wait_for_answer",
 ]
@@ -197,6 +198,15 @@ async def enrol_authenticator(
         timeout_s,
         context.run_again,
     )
+
+
+def demo_authenticator(secret: str, account_name: str | None = None) -> Any:
+    """A demo authenticator to display beside a prompt that is not a form (``input()``):
+    the code an app would show for ``secret``, and its countdown. Needs a kernel."""
+    _require_kernel()
+    from cognito_tutorial.forms import views
+
+    return views.DemoAuthenticator(secret, account_name=account_name)
 
 
 def sign_in_context(

@@ -32,7 +32,7 @@ from typing import Any
 from cognito_tutorial.errors import TutorialError
 from cognito_tutorial.instructor import headless_clock
 
-NOTEBOOK_NAME = re.compile(r"^\d\d_.+\.ipynb$")
+NOTEBOOK_NAME = re.compile(r"^\d\d[a-z]?_.+\.ipynb$")
 SANDBOX_START_TIMEOUT_S = 30.0
 SANDBOX_IDLE_TIMEOUT_S = 900
 CELL_TIMEOUT_S = 300
@@ -71,7 +71,8 @@ def default_notebook_dir() -> Path:
 
 
 def find_notebooks(directory: Path, patterns: Sequence[str] = ()) -> list[Path]:
-    """The lesson notebooks (``NN_name.ipynb``) in ``directory``, in reading order.
+    """The lesson notebooks (``NN_name.ipynb``, or ``NNx_name.ipynb`` for a lesson placed
+    between two, such as 04b) in ``directory``, in reading order.
 
     :param patterns: shell-style patterns on the file name (``"01_*"``); none means all.
     :raises TutorialError: if the folder has no notebook, or none matches.
