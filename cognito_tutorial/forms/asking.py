@@ -93,8 +93,10 @@ async def wait_for_answer(
     deadline = loop.time() + timeout_s
     try:
         while not form.done.is_set() and loop.time() < deadline:
-            if cell is not None and cell.replaced.is_set():
-                raise _ended(form, FormEnded.about("form_replaced"))
+            if cell is not None:
+                if cell.replaced.is_set():
+                    raise _ended(form, FormEnded.about("form_replaced"))
+                cell.keep_busy()
             if form.session_is_over():
                 advice = run_again_advice(run_again)
                 raise _ended(form, FormEnded.about("form_session_over", run_again=advice))

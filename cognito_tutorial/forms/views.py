@@ -44,20 +44,24 @@ __all__ = ["CodeEntry", "DemoAuthenticator", "EnrolmentWidget"]
 log = logging.getLogger(__name__)
 
 # Runs in JupyterLab (``element`` is the script's output node): puts the keyboard on the cell
-# after the form's, as if the learner had pressed Shift+Enter on the form's cell. Does nothing
-# once the learner's focus is elsewhere, or when shown again more than 10 s later.
+# after the form's, as if the learner had pressed Shift+Enter on the form's cell. JupyterLab
+# runs a script before it attaches its output to the page, so it waits (up to 2 s) for that.
+# Does nothing once the learner's keyboard is somewhere else than the form or nowhere.
 _RETURN_FOCUS_JS = """
-(() => {
-  if (Date.now() - SENT_MS > 10000) return;
+(function returnFocus(tries) {
+  if (!element.isConnected) {
+    if (tries > 0) setTimeout(() => returnFocus(tries - 1), 50);
+    return;
+  }
   const form = element.closest('.ct-card');
   const active = document.activeElement;
-  if (form && active && active !== document.body && !form.contains(active)) return;
+  if (active && active !== document.body && !(form && form.contains(active))) return;
   const cell = element.closest('.jp-Cell');
   const next = cell && cell.nextElementSibling;
-  const target = (next && next.classList.contains('jp-Cell')) ? next
-    : (cell || element.closest('.jp-Notebook'));
+  const target = next && next.classList.contains('jp-Cell') ? next
+    : cell || element.closest('.jp-Notebook');
   if (target) target.focus();
-})();
+})(40);
 """
 
 
@@ -486,13 +490,11 @@ class CodeEntry(widgets.VBox):
         Shift+Enter goes on (a disabled field would leave it on the page, where keys do
         nothing). Only if it is still in this form or nowhere: a learner who has moved on
         keeps their place. Runs as a script in the form's hidden output, which JupyterLab
-        trusts because the kernel sent it; the time stamp stops a later redraw rerunning it."""
-        sent_ms = int(time.time() * 1000)
-        script = _RETURN_FOCUS_JS.replace("SENT_MS", str(sent_ms))
+        trusts because the kernel sent it while the learner ran the cell."""
         self.focus_script.outputs = (
             {
                 "output_type": "display_data",
-                "data": {"application/javascript": script, "text/plain": ""},
+                "data": {"application/javascript": _RETURN_FOCUS_JS, "text/plain": ""},
                 "metadata": {},
             },
         )

@@ -8,9 +8,11 @@ Two things a learner meets while a form's cell awaits its answer need the kernel
   back and :attr:`WaitingCell.replaced` set; the old wait ends with an error (which makes the
   kernel drop what Run All queued after it); then the held request is sent on, behind the
   kernel's own "stop dropping" marker, so it runs and shows the new form.
-- **The kernel's status.** JupyterLab handles widget messages on a kernel subshell, which
-  reports itself idle after each one; the status bar then reads Idle while the cell still
-  waits. After each such message the cell is reported busy again.
+- **The kernel's status.** JupyterLab creates a kernel subshell for widget messages once the
+  first widget appears, and handles them there; the kernel reports "idle" after each of
+  those, and the status bar then reads Idle while the cell still waits. So the waiting cell
+  is reported busy again after each message a subshell handled, and once a second while it
+  waits (a subshell's creation is answered on the control channel, out of this module's sight).
 
 ipykernel offers no public API for either, so this module wraps the main shell's receive
 callback (``SubshellManager.set_on_recv_callback``) and sends what the kernel's own code
@@ -24,7 +26,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import threading
+import time
 import weakref
 from collections.abc import Iterator
 from typing import Any
@@ -43,10 +47,21 @@ class WaitingCell:
     :attr cell_id: the notebook's id of the cell (None outside JupyterLab).
     """
 
-    def __init__(self, cell_id: str | None, parent: Any = None):
+    def __init__(self, cell_id: str | None, watch: _KernelWatch | None = None):
         self.cell_id = cell_id
-        self.parent = parent  # the request that runs the cell: its busy status names it
         self.replaced = threading.Event()
+        self._watch = watch
+        # The request that runs the cell: the busy status names it as its parent.
+        self.parent = watch.kernel.get_parent("shell") if watch is not None else None
+        self._said_busy_at = -math.inf
+
+    def keep_busy(self) -> None:
+        """Report the kernel busy with this cell, at most once a second (call it often)."""
+        now = time.monotonic()
+        if self._watch is None or now - self._said_busy_at < 1.0:
+            return
+        self._said_busy_at = now
+        self._watch.say_busy(self)
 
 
 @contextlib.contextmanager
@@ -56,7 +71,7 @@ def waiting_cell() -> Iterator[WaitingCell]:
     if watch is None:
         yield WaitingCell(notebook_cells.current_cell_id())
         return
-    cell = WaitingCell(notebook_cells.current_cell_id(), watch.kernel.get_parent("shell"))
+    cell = WaitingCell(notebook_cells.current_cell_id(), watch)
     watch.waiting = cell
     try:
         yield cell
@@ -111,9 +126,14 @@ class _KernelWatch:
             return
         await self.shell_main(subshell_id, msg)
         waiting = self.waiting
-        if subshell_id is not None and waiting is not None and waiting.parent:
+        if subshell_id is not None and waiting is not None:
             # The subshell has just said "idle" for its message; the cell still runs.
-            self.kernel._publish_status("busy", "shell", parent=waiting.parent)
+            self.say_busy(waiting)
+
+    def say_busy(self, cell: WaitingCell) -> None:
+        """Report the kernel busy with ``cell``, as the kernel does when a cell starts."""
+        if cell.parent:
+            self.kernel._publish_status("busy", "shell", parent=cell.parent)
 
     def after_cell(self) -> None:
         """When a cell ends, send on the request that replaced it, if there is one.

@@ -5,6 +5,11 @@ starts inherits COGNITO_TUTORIAL_ENDPOINT, so the fixture notebooks' `connect()`
 sandbox. Every Jupyter directory is a throwaway one, so a learner's settings never leak in and
 nothing is left behind. Chromium is Debian's (`/usr/bin/chromium`), driven by Playwright from
 PyPI through `executable_path`; `playwright install` is never needed.
+
+Time: the sandbox runs on a virtual clock (its ``--clock-file``), and every kernel's wall
+clock follows the same file (an IPython start-up file), so `move_clock(181)` ages sessions
+and moves authenticators, the sandbox's and the notebook's alike, without waiting: a session
+runs out, or the demo authenticator shows its next code, at once.
 """
 
 from __future__ import annotations
@@ -92,16 +97,80 @@ def browser_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("browser-home")
 
 
+# Run by every kernel of the browser tests' JupyterLab (IPython start-up file): its wall clock
+# (time.time, datetime, and so pyotp and the forms) follows the sandbox's clock file.
+KERNEL_FOLLOWS_THE_CLOCK = """\
+# Browser tests only: this kernel's wall clock follows the test sandbox's clock file.
+
+
+def _follow_the_clock_file(path):
+    import threading
+    import time
+    from pathlib import Path
+
+    import time_machine
+
+    from cognito_tutorial.sandbox import read_offset
+
+    clock_file = Path(path)
+    applied = read_offset(clock_file)
+    coordinates = time_machine.travel(time.time() + applied, tick=True).start()
+
+    def follow():
+        nonlocal applied
+        pause = threading.Event()
+        while not pause.wait(0.05):
+            offset = read_offset(clock_file)
+            if offset != applied:
+                coordinates.shift(offset - applied)
+                applied = offset
+
+    threading.Thread(target=follow, name="follow the clock file", daemon=True).start()
+
+
+_follow_the_clock_file(CLOCK_FILE)
+del _follow_the_clock_file
+"""
+
+
 @pytest.fixture(scope="module")
-def sandbox_endpoint(chromium_path: str, browser_home: Path) -> Iterator[str]:
-    """A fresh sandbox process, as `python -m cognito_tutorial sandbox --fresh --port 0`."""
+def clock_file(browser_home: Path) -> Path:
+    """The virtual clock's file, shared by the sandbox and the kernels (see the docstring)."""
+    return browser_home / "virtual-clock"
+
+
+@pytest.fixture
+def move_clock(clock_file: Path):
+    """``move_clock(seconds)``: the sandbox and every kernel jump ``seconds`` ahead."""
+    from cognito_tutorial.sandbox import read_offset, write_offset
+
+    def move(seconds: float) -> None:
+        write_offset(clock_file, read_offset(clock_file) + seconds)
+
+    return move
+
+
+@pytest.fixture(scope="module")
+def sandbox_endpoint(chromium_path: str, browser_home: Path, clock_file: Path) -> Iterator[str]:
+    """A fresh sandbox process, as `python -m cognito_tutorial sandbox --fresh --port 0`, on
+    the virtual clock of ``clock_file``."""
     log_path = browser_home / "sandbox.log"
     log = log_path.open("w+")
     env = dict(
         os.environ, COGNITO_TUTORIAL_HOME=str(browser_home / "tutorial"), PYTHONUNBUFFERED="1"
     )
     process = subprocess.Popen(
-        [sys.executable, "-m", "cognito_tutorial", "sandbox", "--fresh", "--port", "0"],
+        [
+            sys.executable,
+            "-m",
+            "cognito_tutorial",
+            "sandbox",
+            "--fresh",
+            "--port",
+            "0",
+            "--clock-file",
+            str(clock_file),
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
@@ -135,10 +204,16 @@ class Lab:
 
 
 @pytest.fixture(scope="module")
-def jupyter_lab(sandbox_endpoint: str, browser_home: Path) -> Iterator[Lab]:
-    """JupyterLab on a free port with a known token, its notebooks in a throwaway folder."""
+def jupyter_lab(sandbox_endpoint: str, browser_home: Path, clock_file: Path) -> Iterator[Lab]:
+    """JupyterLab on a free port with a known token, its notebooks in a throwaway folder, its
+    kernels' clocks following ``clock_file``."""
     root = browser_home / "notebooks"
     shutil.copytree(NOTEBOOKS, root)
+    startup = browser_home / "ipython" / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    (startup / "00-follow-the-clock-file.py").write_text(
+        KERNEL_FOLLOWS_THE_CLOCK.replace("CLOCK_FILE", repr(str(clock_file)))
+    )
     jupyter = {name: browser_home / "jupyter" / name for name in ("config", "data", "runtime")}
     for path in jupyter.values():
         path.mkdir(parents=True)
