@@ -9,7 +9,8 @@ PyPI through `executable_path`; `playwright install` is never needed.
 Time: the sandbox runs on a virtual clock (its ``--clock-file``), and every kernel's wall
 clock follows the same file (an IPython start-up file), so `move_clock(181)` ages sessions
 and moves authenticators, the sandbox's and the notebook's alike, without waiting: a session
-runs out, or the demo authenticator shows its next code, at once.
+runs out, or the demo authenticator shows its next code, at once. A cell's ``time.sleep``
+moves the clock too, as in headless runs (``instructor/headless_clock.py``).
 """
 
 from __future__ import annotations
@@ -100,7 +101,8 @@ def browser_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # Run by every kernel of the browser tests' JupyterLab (IPython start-up file): its wall clock
 # (time.time, datetime, and so pyotp and the forms) follows the sandbox's clock file.
 KERNEL_FOLLOWS_THE_CLOCK = """\
-# Browser tests only: this kernel's wall clock follows the test sandbox's clock file.
+# Browser tests only: this kernel's wall clock follows the test sandbox's clock file, and a
+# cell's time.sleep moves that clock instead of waiting (as in headless runs).
 
 
 def _follow_the_clock_file(path):
@@ -110,22 +112,37 @@ def _follow_the_clock_file(path):
 
     import time_machine
 
-    from cognito_tutorial.sandbox import read_offset
+    from cognito_tutorial.sandbox import read_offset, write_offset
 
     clock_file = Path(path)
+    lock = threading.Lock()
     applied = read_offset(clock_file)
     coordinates = time_machine.travel(time.time() + applied, tick=True).start()
+    real_sleep = time.sleep
 
     def follow():
         nonlocal applied
-        pause = threading.Event()
-        while not pause.wait(0.05):
+        with lock:
             offset = read_offset(clock_file)
             if offset != applied:
                 coordinates.shift(offset - applied)
                 applied = offset
 
-    threading.Thread(target=follow, name="follow the clock file", daemon=True).start()
+    def sleep(seconds):
+        if threading.current_thread() is not threading.main_thread():
+            real_sleep(seconds)
+            return
+        with lock:
+            write_offset(clock_file, read_offset(clock_file) + seconds)
+        follow()
+
+    def keep_following():
+        pause = threading.Event()
+        while not pause.wait(0.05):
+            follow()
+
+    time.sleep = sleep
+    threading.Thread(target=keep_following, name="follow the clock file", daemon=True).start()
 
 
 _follow_the_clock_file(CLOCK_FILE)
@@ -297,6 +314,18 @@ def browser(chromium_path: str) -> Iterator[object]:
             yield chromium
         finally:
             chromium.close()
+
+
+def shut_down_kernels(lab: Lab) -> None:
+    """Shut down every kernel of ``lab``: a test's kernels must not slow the next test."""
+    with urllib.request.urlopen(f"{lab.url}/api/kernels?token={lab.token}", timeout=10) as answer:
+        kernels = json.load(answer)
+    for kernel in kernels:
+        request = urllib.request.Request(
+            f"{lab.url}/api/kernels/{kernel['id']}?token={lab.token}", method="DELETE"
+        )
+        with urllib.request.urlopen(request, timeout=30):
+            pass
 
 
 @pytest.fixture
