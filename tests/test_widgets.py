@@ -13,6 +13,7 @@ import time
 import pyotp
 import pytest
 from botocore.exceptions import ClientError
+from support import PASSWORD
 
 from cognito_tutorial.errors import TutorialError
 from cognito_tutorial.forms import answers, asking, views
@@ -654,3 +655,142 @@ def test_enrolment_verifies_through_the_notebooks_function(make_pool, clock):
     assert widget.done.is_set()
     assert widget.result["Status"] == "SUCCESS"
     assert "Authenticator verified" in widget.entry.status.value
+
+
+# --- honest countdowns, and forms that end cleanly -------------------------------------------
+
+
+def test_the_countdown_starts_when_the_session_arrived_not_when_the_form_appeared():
+    clock = FakeClock()
+    arrived = clock() - 100  # the learner read for 100 s after InitiateAuth
+    entry = views.CodeEntry(
+        lambda code: {}, SignInContext(session="s", started_at=arrived, clock=clock)
+    )
+    assert "1:20 left" in entry.session_view.value
+    assert "counted from when this form appeared" not in entry.session_view.value
+    assert "the app client's AuthSessionValidity" in entry.session_view.value
+
+
+def test_a_session_that_ran_out_before_the_form_appeared_says_so_at_once():
+    clock = FakeClock()
+    entry = views.CodeEntry(
+        lambda code: {}, SignInContext(session="s", started_at=clock() - 200, clock=clock)
+    )
+    assert entry.state == "expired"
+    assert "It had run out before this form appeared" in entry.status.value
+    assert "3:20 before it" in entry.status.value
+    assert entry.code.disabled
+
+
+def test_an_unknown_arrival_or_validity_is_said_so():
+    clock = FakeClock()
+    entry = views.CodeEntry(
+        lambda code: {}, SignInContext(session="s", validity_known=False, clock=clock)
+    )
+    assert "counted from when this form appeared" in entry.session_view.value
+    assert "Cognito's default AuthSessionValidity" in entry.session_view.value
+
+
+def test_a_dead_form_leaves_no_button_to_press():
+    clock = FakeClock()
+    entry = views.CodeEntry(
+        lambda code: {},
+        SignInContext(session="s", demo_secret=SECRET, clock=clock, run_again="1. Sign in"),
+    )
+    entry.toggle_demo()
+    clock.advance(181)
+    entry.refresh()
+    assert entry.state == "expired"
+    assert entry.demo_button.disabled and entry.demo_button.layout.display == "none"
+    assert entry.restart_button.layout.display == "none"
+    assert entry.verify_button.disabled
+    assert not entry.demo_box.children  # the demo closed with the form
+    assert "Run the cells of “1. Sign in” again" in entry.next_step.value
+    entry.close()
+
+
+def test_an_answered_form_gives_the_keyboard_back_to_the_notebook(signin):
+    entry = signin.entry()
+    assert entry.focus_script.outputs == ()
+    type_code(entry, signin.code())
+    (script,) = entry.focus_script.outputs
+    code = script["data"]["application/javascript"]
+    assert "nextElementSibling" in code and ".focus()" in code
+
+
+def test_a_restarted_sign_in_counts_from_its_new_sessions_arrival():
+    clock = FakeClock()
+    entry = views.CodeEntry(
+        lambda code: {},
+        SignInContext(
+            session="old",
+            on_restart=lambda: {"Session": "new", "ChallengeName": "SOFTWARE_TOKEN_MFA"},
+            # The new Session arrived 30 s before the form heard back from the restart.
+            arrival_of=lambda session: clock() - 30 if session == "new" else None,
+            clock=clock,
+        ),
+    )
+    clock.advance(181)
+    entry.refresh()
+    entry.restart_button.click()
+    assert entry.session == "new"
+    assert "2:30 left" in entry.session_view.value
+
+
+class ReplacedCell:
+    """A waiting cell whose re-run the test announces."""
+
+    def __init__(self):
+        self.replaced = threading.Event()
+        self.busy_said = 0
+
+    def keep_busy(self):
+        self.busy_said += 1
+
+
+def test_running_the_cell_again_ends_the_wait_with_one_line():
+    entry = views.CodeEntry(lambda code: {}, SignInContext(session="s", clock=FakeClock()))
+    cell = ReplacedCell()
+
+    async def learner_runs_the_cell_again():
+        asyncio.get_running_loop().call_later(0.2, cell.replaced.set)
+        return await asking.wait_for_answer(entry, timeout_s=10, cell=cell)
+
+    with pytest.raises(asking.FormEnded, match="You ran the cell again"):
+        asyncio.run(learner_runs_the_cell_again())
+    assert cell.busy_said >= 1  # the kernel was said busy while the cell waited
+    assert entry.state == "closed"
+    assert "This form was replaced" in entry.status.value
+    assert entry.code.disabled
+
+
+def test_an_interrupted_wait_says_so_in_one_line():
+    entry = views.CodeEntry(lambda code: {}, SignInContext(session="s", clock=FakeClock()))
+
+    async def learner_presses_interrupt():
+        waiting = asyncio.ensure_future(asking.wait_for_answer(entry, timeout_s=10))
+        await asyncio.sleep(0.2)
+        waiting.cancel()  # what ipykernel does to an awaiting cell on Interrupt
+        return await waiting
+
+    with pytest.raises(asking.FormEnded, match="You interrupted the kernel"):
+        asyncio.run(learner_presses_interrupt())
+    assert "Interrupted" in entry.status.value
+
+
+def test_a_form_knows_a_session_from_connects_client(make_pool, sandbox_url, clock, room_key):
+    from cognito_tutorial import connect
+
+    cognito = connect(endpoint=sandbox_url, quiet=True)
+    pool = make_pool(mfa="ON", session_minutes=5)
+    user = pool.create_user()
+    pool.enrol_totp(user, clock)
+    started = cognito.admin_initiate_auth(
+        UserPoolId=pool.pool_id,
+        ClientId=pool.client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": user, "PASSWORD": PASSWORD},
+    )
+    context = asking.sign_in_context(started["Session"], None, None, None, None)
+    assert context.validity_s == 300 and context.validity_known
+    assert context.started_at is not None and context.started_at <= time.time()

@@ -368,15 +368,31 @@ def test_04b_the_learner_signs_in_with_the_recovering_loop(
     settle_and_check(page, RECOVER)
 
 
-def test_05_srp_ends_with_a_code(learner, tutorial_lab, fresh_workspace, move_clock, screenshots):
+def test_05_srp_interrupted_then_answered(
+    learner, tutorial_lab, fresh_workspace, move_clock, screenshots
+):
     page = learner
     open_notebook(page, tutorial_lab, SRP, LIGHT)
     run_all(page)
-    form = page.locator(".ct-code-entry")
+    form_cell = cell_index(page, "signed_in = await forms.ask_for_code(")
+    form = cell(page, form_cell).locator(".ct-code-entry")
     form.wait_for(timeout=90_000)
+
+    # Interrupt (the stop button) while the form waits: one line says so, in the form and
+    # under it; then the learner runs the cell again and answers.
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:interrupt-kernel')")
+    expect_text(status(form), "Interrupted")
+    expect(form.locator("button:visible:enabled")).to_have_count(0)
+    expect_text(
+        cell(page, form_cell).locator(".jp-OutputArea-output", has_text="Interrupted."),
+        "You interrupted the kernel",
+    )
+    rerun_by_keyboard(page, form_cell)
+    expect(form.get_by_label("6-digit code")).to_be_enabled()
     send(form, wrong_code(demo_code(form)))
     expect_text(status(form), "The code did not match")
     answer_with_demo(form, move_clock, screenshots, "tutorial-05-srp")
+    run_from(page, form_cell + 1)  # the interrupt stopped Run All: the learner goes on
     settle_and_check(page, SRP)
 
 
