@@ -316,18 +316,6 @@ def browser(chromium_path: str) -> Iterator[object]:
             chromium.close()
 
 
-def shut_down_kernels(lab: Lab) -> None:
-    """Shut down every kernel of ``lab``: a test's kernels must not slow the next test."""
-    with urllib.request.urlopen(f"{lab.url}/api/kernels?token={lab.token}", timeout=10) as answer:
-        kernels = json.load(answer)
-    for kernel in kernels:
-        request = urllib.request.Request(
-            f"{lab.url}/api/kernels/{kernel['id']}?token={lab.token}", method="DELETE"
-        )
-        with urllib.request.urlopen(request, timeout=30):
-            pass
-
-
 @pytest.fixture
 def page(browser) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1280, "height": 1400}, device_scale_factor=1)

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import shut_down_kernels
 from playwright.sync_api import expect
 from test_code_widgets import LIGHT, expect_text, open_notebook, run_all, status, type_code
 
@@ -119,6 +119,18 @@ def learner(page, tutorial_lab):
     page.close()
     shut_down_kernels(tutorial_lab)
     assert not errors, errors
+
+
+def shut_down_kernels(lab) -> None:
+    """Shut down every kernel of ``lab``: a test's kernels must not slow the next test."""
+    with urllib.request.urlopen(f"{lab.url}/api/kernels?token={lab.token}", timeout=10) as answer:
+        kernels = json.load(answer)
+    for kernel in kernels:
+        request = urllib.request.Request(
+            f"{lab.url}/api/kernels/{kernel['id']}?token={lab.token}", method="DELETE"
+        )
+        with urllib.request.urlopen(request, timeout=30):
+            pass
 
 
 # --- what a learner does -------------------------------------------------------------------
