@@ -23,11 +23,10 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from moto.moto_server.werkzeug_app import create_backend_app
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
-from . import paths, state, validation
+from . import directory, paths, state, validation
 from .auth import AuthLayer
 from .clock import ClockFileError
 from .credentials import Credentials, load_or_create, needs_signature, verify_signature
@@ -56,9 +55,8 @@ class SandboxApp:
     ) -> None:
         self.credentials = credentials or load_or_create(paths.state_dir())
         self.state_path = state_path
+        directory.adapt_moto()
         if state_path is None:
-            from . import directory
-
             directory.reset()
             self.auth = AuthLayer(clock=clock)
             self.load_note = "in memory only (--fresh): nothing is saved"
@@ -66,7 +64,7 @@ class SandboxApp:
             loaded = state.load(state_path)
             self.auth = AuthLayer(loaded.auth, clock=clock)
             self.load_note = loaded.note
-        self.moto = create_backend_app("cognito-idp")
+        self.moto = directory.moto_wsgi_app()
         self.lock = threading.Lock()
         self.forgetting = Forgetting()
         self.last_request_at = time.monotonic()

@@ -1,16 +1,20 @@
 """The directory: pools, app clients, users, passwords and tokens, kept by moto.
 
-This module is the only place the authentication layer touches moto's objects. moto answers
-every directory operation itself (CreateUserPool, AdminCreateUser, ...); the authentication layer
-reads what it needs here and writes back only what sign-in changes: a new password, the TOTP
-flags moto reports in AdminGetUser, and the tokens it issues through moto so that moto's own
-GetUser, GlobalSignOut and JWKS keep working with them.
+This module is the sandbox's one adapter to moto: nothing else touches moto's objects or
+modules. moto answers every directory operation itself (CreateUserPool, AdminCreateUser, ...,
+through `moto_wsgi_app`); the authentication layer reads what it needs here and writes back only
+what sign-in changes: a new password, the TOTP flags moto reports in AdminGetUser, and the tokens
+it issues through moto so that moto's own GetUser, GlobalSignOut and JWKS keep working with them.
+
+Importing this module changes nothing in moto. `adapt_moto()`, called once by the sandbox app,
+makes the two changes the sandbox needs (one shared signing key, the sandbox's clock for token
+times); `MOTO_CONTRACT` lists what of moto this module relies on, and
+tests/test_moto_contract.py names whatever a moto upgrade removed or renamed.
 """
 
 from __future__ import annotations
 
 import contextlib
-import copyreg
 import json
 import math
 import re
@@ -68,6 +72,20 @@ def service_model() -> Any:
     Request validation checks against this same object, so the sandbox parses the model once.
     """
     return get_service_model("cognito-idp")
+
+
+def moto_version() -> str:
+    from importlib.metadata import version
+
+    return version("moto")
+
+
+def moto_wsgi_app() -> Any:
+    """moto's own Cognito server, as a WSGI app: it answers every operation the auth layer
+    does not."""
+    from moto.moto_server.werkzeug_app import create_backend_app
+
+    return create_backend_app("cognito-idp")
 
 
 def prepare() -> None:
@@ -384,8 +402,9 @@ def _reduce_rsa_key(key: RSAKey) -> tuple[Any, tuple[dict[str, Any]]]:
     return RSAKey.import_key, (key.as_dict(private=True),)
 
 
-# moto keeps each pool's signing key as a joserfc key, which does not pickle by itself.
-copyreg.pickle(RSAKey, _reduce_rsa_key)
+# moto keeps each pool's signing key as a joserfc key, which does not pickle by itself: the state
+# file's pickler uses these reducers (state.save), so nothing is registered process-wide.
+PICKLE_REDUCERS = {RSAKey: _reduce_rsa_key}
 
 
 class _OneImportOfTheSharedKey:
@@ -408,9 +427,6 @@ class _OneImportOfTheSharedKey:
         if fingerprint not in self._imported:
             self._imported[fingerprint] = RSAKey.import_key(value)
         return self._imported[fingerprint]
-
-
-_moto_models.jwk = types.SimpleNamespace(RSAKey=_OneImportOfTheSharedKey())
 
 
 def snapshot() -> dict[str, Any]:
@@ -459,7 +475,34 @@ class _SandboxTime:
 
 
 _SANDBOX_TIME = _SandboxTime()
-_moto_models.time = _SANDBOX_TIME
+
+
+def adapt_moto() -> None:
+    """Make moto's Cognito models sign with one shared key object and date tokens by the
+    sandbox's clock (`_OneImportOfTheSharedKey`, `_SandboxTime`). Called once by the sandbox
+    app, never at import: a process that only imports the sandbox's modules leaves moto as it
+    is. Safe to call again."""
+    if not isinstance(_moto_models.jwk, types.SimpleNamespace):
+        _moto_models.jwk = types.SimpleNamespace(RSAKey=_OneImportOfTheSharedKey())
+    _moto_models.time = _SANDBOX_TIME
+
+
+# What this module relies on in moto, checked by tests/test_moto_contract.py: module names,
+# then the attributes of a pool, an app client and a user that it reads or writes.
+MOTO_CONTRACT = {
+    "moto.cognitoidp.models": ["cognitoidp_backends", "jwk", "time", "CognitoIdpUserPool"],
+    "CognitoIdpBackend": ["user_pools", "admin_get_user"],
+    "CognitoIdpUserPool": [
+        "id", "region", "backend", "clients", "users", "access_tokens", "id_tokens",
+        "refresh_tokens", "json_web_key", "extended_config", "mfa_config", "sign_out",
+        "create_access_token", "create_id_token",
+    ],
+    "CognitoIdpUserPoolClient": ["id", "secret", "generate_secret", "extended_config"],
+    "CognitoIdpUser": [
+        "id", "username", "password", "status", "enabled", "attributes", "token_verified",
+        "software_token_mfa_enabled", "preferred_mfa_setting",
+    ],
+}  # fmt: skip
 
 
 @contextlib.contextmanager

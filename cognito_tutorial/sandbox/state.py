@@ -18,6 +18,7 @@ state directory (see `paths.default_state_path`), readable by them alone.
 
 from __future__ import annotations
 
+import copyreg
 import io
 import os
 import pickle
@@ -226,17 +227,21 @@ def _is_map(value: Any, kind: type) -> bool:
     )
 
 
+def _pickled(state: dict) -> bytes:
+    """The state as a pickle, with the directory's reducers for what does not pickle by itself
+    (moto's joserfc keys), set on this pickler only."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = copyreg.dispatch_table | directory.PICKLE_REDUCERS
+    pickler.dump(state)
+    return buffer.getvalue()
+
+
 def save(path: Path, auth: AuthState) -> None:
     """Write the whole state atomically: a temporary file, fsync, then rename over `path`."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    data = pickle.dumps(
-        {
-            "format": FORMAT,
-            "moto": MOTO_VERSION,
-            "directory": directory.snapshot(),
-            "auth": auth,
-        },
-        protocol=pickle.HIGHEST_PROTOCOL,
+    data = _pickled(
+        {"format": FORMAT, "moto": MOTO_VERSION, "directory": directory.snapshot(), "auth": auth}
     )
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
