@@ -172,6 +172,16 @@ def mfa_configuration(pool: Pool) -> str:
     return pool.mfa_config or "OFF"
 
 
+def device_configuration(pool: Pool) -> dict[str, Any]:
+    """The pool's DeviceConfiguration as CreateUserPool or UpdateUserPool set it ({} if none)."""
+    config = pool.extended_config.get("DeviceConfiguration")
+    return config if isinstance(config, dict) else {}
+
+
+def pool_arn(pool: Pool) -> str:
+    return pool.arn
+
+
 def check_password_policy(pool: Pool, password: str) -> None:
     """Raise InvalidPasswordException as Cognito words it, if the pool's policy refuses it.
 
