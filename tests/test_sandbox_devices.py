@@ -637,3 +637,34 @@ def test_pycognito_remembers_a_device_and_signs_in_with_it(device_pool, cognito,
     ).authenticate_user()
     assert "AccessToken" in again["AuthenticationResult"]
     assert "NewDeviceMetadata" not in again["AuthenticationResult"]
+
+
+# --- turning device tracking on: UpdateUserPool ------------------------------------------------
+
+
+def test_update_user_pool_sets_the_mfa_mode_and_describe_reports_the_one_in_use(
+    cognito, make_pool
+):
+    """moto kept UpdateUserPool's MfaConfiguration beside the mode it uses; the sandbox keeps one."""
+    pool = make_pool(mfa="ON")
+    cognito.update_user_pool(
+        UserPoolId=pool.pool_id,
+        MfaConfiguration="OPTIONAL",
+        DeviceConfiguration={"ChallengeRequiredOnNewDevice": True},
+    )
+    described = cognito.describe_user_pool(UserPoolId=pool.pool_id)["UserPool"]
+    assert described["MfaConfiguration"] == "OPTIONAL"
+    assert described["DeviceConfiguration"] == {"ChallengeRequiredOnNewDevice": True}
+    assert cognito.get_user_pool_mfa_config(UserPoolId=pool.pool_id)["MfaConfiguration"] == (
+        "OPTIONAL"
+    )
+    cognito.set_user_pool_mfa_config(UserPoolId=pool.pool_id, MfaConfiguration="OFF")
+    described = cognito.describe_user_pool(UserPoolId=pool.pool_id)["UserPool"]
+    assert described["MfaConfiguration"] == "OFF"
+    created = cognito.create_user_pool(PoolName="p", MfaConfiguration="OFF")["UserPool"]["Id"]
+    cognito.set_user_pool_mfa_config(
+        UserPoolId=created,
+        SoftwareTokenMfaConfiguration={"Enabled": True},
+        MfaConfiguration="ON",
+    )
+    assert cognito.describe_user_pool(UserPoolId=created)["UserPool"]["MfaConfiguration"] == "ON"

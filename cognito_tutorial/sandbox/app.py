@@ -27,7 +27,7 @@ from moto.moto_server.werkzeug_app import create_backend_app
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
-from . import paths, state, validation
+from . import directory, paths, state, validation
 from .auth import AuthLayer
 from .clock import ClockFileError
 from .credentials import Credentials, load_or_create, needs_signature, verify_signature
@@ -57,8 +57,6 @@ class SandboxApp:
         self.credentials = credentials or load_or_create(paths.state_dir())
         self.state_path = state_path
         if state_path is None:
-            from . import directory
-
             directory.reset()
             self.auth = AuthLayer(clock=clock)
             self.load_note = "in memory only (--fresh): nothing is saved"
@@ -144,6 +142,11 @@ class SandboxApp:
                     if "AccessToken" in params:  # GetUser, GlobalSignOut, SetUserMFAPreference
                         self.auth.check_access_token(params["AccessToken"])
                     response = self._moto_call(environ, body)
+                    if name in ("CreateUserPool", "UpdateUserPool") and response.status_code == 200:
+                        created = json.loads(response.get_data() or b"{}").get("UserPool") or {}
+                        directory.settle_mfa_configuration(
+                            params.get("UserPoolId") or created["Id"]
+                        )
             except CognitoError:
                 # A refusal can change state on purpose: a wrong password counts towards the
                 # lockout, a wrong PASSWORD_VERIFIER spends its session. Those are kept too.
