@@ -642,10 +642,8 @@ def test_pycognito_remembers_a_device_and_signs_in_with_it(device_pool, cognito,
 # --- turning device tracking on: UpdateUserPool ------------------------------------------------
 
 
-def test_update_user_pool_sets_the_mfa_mode_and_describe_reports_the_one_in_use(
-    cognito, make_pool
-):
-    """moto kept UpdateUserPool's MfaConfiguration beside the mode it uses; the sandbox keeps one."""
+def test_update_user_pool_sets_the_mfa_mode_and_describe_reports_the_one_in_use(cognito, make_pool):
+    """moto kept UpdateUserPool's MfaConfiguration beside the mode in use; now there is one."""
     pool = make_pool(mfa="ON")
     cognito.update_user_pool(
         UserPoolId=pool.pool_id,
