@@ -21,6 +21,7 @@ import math
 import secrets
 from base64 import b64encode
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from . import devices, directory, srp, totp
@@ -173,9 +174,8 @@ class AuthLayer:
             "AssociateSoftwareToken": self.associate_software_token,
             "VerifySoftwareToken": self.verify_software_token,
             "RevokeToken": self.revoke_token,
-        }.get(operation) or (
-            lambda p: devices.handle(operation, p, self.state.devices, self.clock.now())
-        )
+            **{name: partial(self._device_operation, name) for name in devices.OPERATIONS},
+        }[operation]
         try:
             return handler(params)
         except CognitoError:
@@ -185,6 +185,10 @@ class AuthLayer:
             if converted is None:
                 raise
             raise converted from error
+
+    def _device_operation(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """ConfirmDevice, ListDevices and the other device operations: devices.py."""
+        return devices.handle(operation, params, self.state.devices, self.clock.now())
 
     # --- InitiateAuth / AdminInitiateAuth ---------------------------------------------------
 

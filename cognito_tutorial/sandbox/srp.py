@@ -10,6 +10,10 @@ The exchange (AWS developer guide, "User pool authentication flow", USER_SRP_AUT
    and a TIMESTAMP, keyed with a key only someone with the password can derive:
    `verify_password_claim`.
 
+Remembered devices use the same exchange (DEVICE_SRP_AUTH, DEVICE_PASSWORD_VERIFIER) with the
+verifier the device registered with ConfirmDevice: `start_with_verifier` and `verify_claim`, with
+the device group key in the pool name's place and the device key in the user name's.
+
 Cognito's service code is not public, so every rule below is the mirror image of what the
 clients that work against it compute: pycognito's ``aws_srp.py``
 (https://github.com/NabuCasa/pycognito/blob/master/pycognito/aws_srp.py) and amplify-js's
