@@ -124,3 +124,46 @@ def test_a_challenge_without_its_parameters_is_a_plain_error():
         DeviceSrpSignIn("learner", device, "c").answer_device_password_verifier(
             {"SALT": "ab", "SECRET_BLOCK": "AAAA"}
         )
+
+
+def test_a_timestamp_not_in_cognitos_format_is_refused_even_when_signed():
+    """'Tue Sep 05 ...' (a zero-padded day), signed with the right key, still fails: the
+    server checks TIMESTAMP's form as for user SRP (docs/sandbox.md rows j and p)."""
+    device, config = new_device_secret(METADATA)
+    sign_in = DeviceSrpSignIn("learner", device, "client-id")
+    challenge = server_challenge(config, sign_in.srp_a)
+    parameters = {
+        "SALT": challenge.salt_hex,
+        "SRP_B": challenge.srp_b_hex,
+        "SECRET_BLOCK": challenge.secret_block_b64,
+    }
+    sign_in.answer_device_password_verifier(
+        parameters, now=datetime(2023, 9, 5, 8, 3, 9, tzinfo=UTC)
+    )
+
+    def signed(timestamp: str) -> str:
+        message = (
+            device.device_group_key.encode()
+            + device.device_key.encode()
+            + base64.b64decode(challenge.secret_block_b64)
+            + timestamp.encode()
+        )
+        digest = hmac.new(sign_in.device_key_material, message, hashlib.sha256).digest()
+        return base64.b64encode(digest).decode()
+
+    for timestamp, accepted in (
+        ("Tue Sep 5 08:03:09 UTC 2023", True),
+        ("Tue Sep 05 08:03:09 UTC 2023", False),
+        ("Mon Sep 5 08:03:09 UTC 2023", False),
+    ):
+        assert (
+            server.verify_claim(
+                challenge,
+                device.device_group_key,
+                device.device_key,
+                challenge.secret_block_b64,
+                timestamp,
+                signed(timestamp),
+            )
+            is accepted
+        ), timestamp
