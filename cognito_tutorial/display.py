@@ -43,6 +43,8 @@ SECRET_KEYS: frozenset[str] = frozenset(
         "SMS_OTP_CODE",
         "ANSWER",
         "CREDENTIAL",
+        "DeviceGroupKey",  # half of a device's SRP identity (PasswordVerifier and the device
+        "Salt",  # password contain "password" and are hidden whole)
     }
 )
 """Keys whose values are secrets (or one-time codes); matched exactly."""

@@ -169,6 +169,24 @@ CASES = [
         "The user pool or app client does not exist",
         "fix_setup",
     ),
+    (
+        "ResourceNotFoundException",
+        "Device does not exist.",
+        "Cognito does not know this device (any more)",
+        "restart_sign_in",
+    ),
+    (
+        "InvalidParameterException",
+        "Invalid device key given.",
+        "That device key was not issued to this user",
+        "fix_input",
+    ),
+    (
+        "InvalidParameterException",
+        "DeviceSecretVerifierConfig.Salt must be a non-zero number in Base64: ...",
+        "The device's verifier is missing or unreadable",
+        "fix_input",
+    ),
 ]
 
 

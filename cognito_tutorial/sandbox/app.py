@@ -142,6 +142,11 @@ class SandboxApp:
                     if "AccessToken" in params:  # GetUser, GlobalSignOut, SetUserMFAPreference
                         self.auth.check_access_token(params["AccessToken"])
                     response = self._moto_call(environ, body)
+                    if name in ("CreateUserPool", "UpdateUserPool") and response.status_code == 200:
+                        created = json.loads(response.get_data() or b"{}").get("UserPool") or {}
+                        directory.settle_mfa_configuration(
+                            params.get("UserPoolId") or created["Id"]
+                        )
             except CognitoError:
                 # A refusal can change state on purpose: a wrong password counts towards the
                 # lockout, a wrong PASSWORD_VERIFIER spends its session. Those are kept too.

@@ -190,6 +190,31 @@ def mfa_configuration(pool: Pool) -> str:
     return pool.mfa_config or "OFF"
 
 
+def settle_mfa_configuration(pool_id: str) -> None:
+    """After moto's CreateUserPool or UpdateUserPool: the MfaConfiguration sent is the pool's.
+
+    moto keeps the request's MfaConfiguration in the pool's extended config, which
+    DescribeUserPool reports over the mode it actually uses (`mfa_config`, which UpdateUserPool
+    leaves alone and SetUserPoolMfaConfig changes): after either call the two could disagree.
+    Moving the value into `mfa_config` makes UpdateUserPool set the mode, as Cognito's does, and
+    DescribeUserPool report the mode in use.
+    """
+    pool = find_pool(pool_id)
+    mode = pool.extended_config.pop("MfaConfiguration", None)
+    if mode is not None:
+        pool.mfa_config = mode
+
+
+def device_configuration(pool: Pool) -> dict[str, Any]:
+    """The pool's DeviceConfiguration as CreateUserPool or UpdateUserPool set it ({} if none)."""
+    config = pool.extended_config.get("DeviceConfiguration")
+    return config if isinstance(config, dict) else {}
+
+
+def pool_arn(pool: Pool) -> str:
+    return pool.arn
+
+
 def check_password_policy(pool: Pool, password: str) -> None:
     """Raise InvalidPasswordException as Cognito words it, if the pool's policy refuses it.
 

@@ -36,6 +36,7 @@ from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool
 
 from . import directory
 from .auth import Authenticator, AuthSession, AuthState, Failures
+from .devices import Device
 from .errors import SandboxError
 
 FORMAT = 1
@@ -66,6 +67,7 @@ ALLOWED_GLOBALS = frozenset(
         ("cognito_tutorial.sandbox.auth", "AuthState"),
         ("cognito_tutorial.sandbox.auth", "Authenticator"),
         ("cognito_tutorial.sandbox.auth", "Failures"),
+        ("cognito_tutorial.sandbox.devices", "Device"),
         ("cognito_tutorial.sandbox.srp", "PasswordVerifierChallenge"),
     }
 )
@@ -107,6 +109,7 @@ def load(path: Path) -> Loaded:
         data = handle.read()
     try:
         saved = _AllowlistUnpickler(io.BytesIO(data)).load()
+        _add_new_fields(saved)
         _check_shape(saved)
         directory.restore(saved["directory"])
         return Loaded(saved["auth"], f"restored state from {path}")
@@ -216,9 +219,20 @@ def _check_shape(saved: Any) -> None:
         ("authenticators", Authenticator),
         ("pending_secrets", str),
         ("failures", Failures),
+        ("devices", Device),
     ]:
         if not _is_map(getattr(auth, name, None), kind):
             raise ValueError(f"its auth state's {name} is not a map of strings to {kind.__name__}")
+
+
+def _add_new_fields(saved: Any) -> None:
+    """Give an auth state saved before a field existed that field, empty (remembered devices
+    came after the first state files): such a file is whole, not damaged."""
+    auth = saved.get("auth") if isinstance(saved, dict) else None
+    if isinstance(auth, AuthState):
+        for name, field in AuthState.__dataclass_fields__.items():
+            if name not in vars(auth) and callable(field.default_factory):
+                setattr(auth, name, field.default_factory())
 
 
 def _is_map(value: Any, kind: type) -> bool:
