@@ -5,12 +5,14 @@ device themselves), remember the device, sign in again without a code (DEVICE_SR
 the device and meet the code again: the scripts in tests/js_clients/ say what they check.
 
 They need Node.js and the pinned packages: ``npm ci --prefix tests/js_clients`` (from the npm
-registry). Without them these tests are skipped, with that reason.
+registry; .ci/run does it). Without them these tests are skipped, with that reason, except in CI
+(CI=true), where they must run.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import time
@@ -23,14 +25,21 @@ from support import PASSWORD, PoolUnderTest, client_for
 CLIENTS = Path(__file__).resolve().parent / "js_clients"
 NODE = shutil.which("node")
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(NODE is None, reason="needs Node.js (`node` on PATH)"),
-    pytest.mark.skipif(
-        not (CLIENTS / "node_modules").is_dir(),
-        reason="needs the pinned JavaScript SDKs: npm ci --prefix tests/js_clients",
-    ),
-]
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(autouse=True)
+def _javascript_sdks_installed() -> None:
+    """Skip with a visible reason; in CI (CI=true) missing SDKs are a failure instead."""
+    if NODE is None:
+        missing = "needs Node.js (`node` on PATH)"
+    elif not (CLIENTS / "node_modules").is_dir():
+        missing = "needs the pinned JavaScript SDKs: npm ci --prefix tests/js_clients"
+    else:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{missing} (CI=true: these tests must run in CI)", pytrace=False)
+    pytest.skip(missing)
 
 
 def pool_with_an_enrolled_user(url: str, *, on_prompt: bool) -> dict[str, str]:
