@@ -11,7 +11,9 @@ every FORGET_EVERY_SECONDS of the sandbox's clock, the sandbox forgets:
   sealed and keep nothing, and ID tokens are not kept at all);
 - sessions SESSION_MEMORY_SECONDS after they expired (`auth.AuthSession.remembered`);
 - failure counts after fifteen minutes without a sign-in attempt (`auth.Failures.has_lapsed`);
-- authenticators, pending secrets and failure counts of users or pools that no longer exist.
+- authenticators, pending secrets and failure counts of users or pools that no longer exist;
+- codes past their expiry or of users that no longer exist, and the outbox's messages after
+  a day (`messages.Outbox.forget`).
 
 Each rule is the same one the sandbox applies when it answers, so forgetting changes no answer:
 a forgotten token is refused as an expired one, a forgotten session as one past its memory.
@@ -37,6 +39,7 @@ class Forgotten:
     sessions: int = 0
     failure_counts: int = 0
     user_records: int = 0
+    codes_and_messages: int = 0
 
 
 class Forgetting:
@@ -72,6 +75,7 @@ def forget(state: AuthState, now: float) -> Forgotten:
         for key in [k for k in records if not _user_exists(users, k)]:
             del records[key]
             forgotten.user_records += 1
+    forgotten.codes_and_messages = state.outbox.forget(now, users)
     return forgotten
 
 
