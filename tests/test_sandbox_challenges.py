@@ -10,6 +10,8 @@ import pytest
 from expect import cognito_error
 from support import PASSWORD
 
+pytestmark = pytest.mark.contract
+
 NEW_PASSWORD = "N3w-Passw0rd!"
 
 

@@ -52,6 +52,7 @@ class AccountFlows:
         "GetUserAttributeVerificationCode",
         "VerifyUserAttribute",
         "DeleteUser",
+        "DeleteUserAttributes",
     )
 
     def __init__(self, auth: AuthLayer) -> None:
@@ -73,6 +74,7 @@ class AccountFlows:
             "GetUserAttributeVerificationCode": self.get_user_attribute_verification_code,
             "VerifyUserAttribute": self.verify_user_attribute,
             "DeleteUser": self.delete_user,
+            "DeleteUserAttributes": self.delete_user_attributes,
         }[operation]
         return handler(params)
 
@@ -196,6 +198,13 @@ class AccountFlows:
         pool, user = directory.access_token_user(params["AccessToken"], self.auth.clock.now())
         pool.sign_out(user.username)
         directory.delete_user(pool, user)
+        return {}
+
+    def delete_user_attributes(self, params: dict[str, Any]) -> dict[str, Any]:
+        """[API] A signed-in user removes some of their own attributes (moto's checks: each
+        must exist)."""
+        pool, user = directory.access_token_user(params["AccessToken"], self.auth.clock.now())
+        directory.delete_attributes(user, params["UserAttributeNames"])
         return {}
 
     # --- shared steps ------------------------------------------------------------------------

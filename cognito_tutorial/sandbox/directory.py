@@ -337,6 +337,10 @@ def update_attributes(pool: Pool, user: User, attributes: list) -> None:
     pool.backend.admin_update_user_attributes(pool.id, user.username, attributes)
 
 
+def delete_attributes(user: User, names: list[str]) -> None:
+    user.delete_attributes(names)
+
+
 def delete_user(pool: Pool, user: User) -> None:
     pool.backend.admin_delete_user(pool.id, user.username)
 
