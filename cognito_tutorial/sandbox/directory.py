@@ -828,11 +828,13 @@ def forget_expired_tokens(now: float) -> int:
 
     Access tokens past their ``exp`` (and ID tokens, which older state files hold); revocations
     of sealed refresh tokens once the token has expired; the sign-out markers of users who no
-    longer exist. moto issues every access token for one hour of the sandbox's clock, so each
-    pool's dict of them is in expiry order: reading it from the oldest and stopping at the first
-    live token costs what is forgotten, not what is kept (a clock set back, as tests do, only
-    delays forgetting). A forgotten token answers as an expired one (`access_token_user` and
-    `_live_refresh_token` check expiry first).
+    longer exist. Each pool's dict of access tokens is in the order they were issued, nearly in
+    expiry order (each app client's AccessTokenValidity, one hour by default, at most a day):
+    reading it from the oldest and stopping at the first live token costs what is forgotten, not
+    what is kept. A short-lived token issued after a longer-lived one waits for it (at most a
+    day), and a clock set back, as tests do, only delays forgetting. A forgotten token answers
+    as an expired one (`access_token_user` and `_live_refresh_token` check expiry first).
+    Rotated-out refresh tokens are forgotten once they have expired.
     """
     forgotten = 0
     for backend in list(_backends().values()):
@@ -840,7 +842,23 @@ def forget_expired_tokens(now: float) -> int:
             forgotten += _forget_expired_jwts(pool.access_tokens, now)
             forgotten += _forget_expired_jwts(pool.id_tokens, now)
             forgotten += _forget_refresh_token_entries(pool, now)
+            forgotten += _forget_rotated_out(pool, now)
     return forgotten
+
+
+def _forget_rotated_out(pool: Pool, now: float) -> int:
+    """Rotated-out refresh tokens once they have expired (they answer as expired then)."""
+    rotated = pool.__dict__.get("sandbox_rotated_refresh_tokens")
+    if not rotated:
+        return 0
+    stale = []
+    for token in rotated:
+        sealed = _unseal_refresh_token(pool, token)
+        if sealed is None or (sealed.expires_at is not None and sealed.expires_at < now):
+            stale.append(token)
+    for token in stale:
+        del rotated[token]
+    return len(stale)
 
 
 def _forget_refresh_token_entries(pool: Pool, now: float) -> int:
