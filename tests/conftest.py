@@ -121,12 +121,18 @@ def cognito(request: pytest.FixtureRequest, backend: str):
 
 
 @pytest.fixture
-def make_pool(cognito):
+def make_pool(cognito, backend):
     """Factory: `make_pool(mfa="ON", flows=[...], secret=False, prevent_existence=False)`.
 
-    Pools are named cognito-tutorial-contract-* and tagged project=cognito-tutorial (the
-    tutorial's clean-up rule), and deleted after the test."""
+    Pools are deleted after the test. On AWS they are named cognito-tutorial-contract-* and
+    tagged project=cognito-tutorial (the tutorial's clean-up rule finds any a crash left); on
+    the sandbox they are plain test-* pools, which the tutorial's commands leave alone."""
     made: list[str] = []
+    naming = (
+        {"prefix": CONTRACT_POOL_PREFIX, "tags": {"project": "cognito-tutorial"}}
+        if backend == "aws"
+        else {"prefix": "test-", "tags": {}}
+    )
 
     def make(
         mfa: str = "OFF",
@@ -138,8 +144,8 @@ def make_pool(cognito):
         client_settings: dict | None = None,
     ) -> PoolUnderTest:
         pool_id = cognito.create_user_pool(
-            PoolName=f"{CONTRACT_POOL_PREFIX}{uuid.uuid4().hex[:8]}",
-            UserPoolTags={"project": "cognito-tutorial"},
+            PoolName=f"{naming['prefix']}{uuid.uuid4().hex[:8]}",
+            UserPoolTags=naming["tags"],
             **(pool_settings or {}),
         )["UserPool"]["Id"]
         made.append(pool_id)

@@ -97,7 +97,7 @@ def test_the_aws_cli_takes_a_session_as_an_option_value(make_pool, sandbox_url, 
 def test_a_pool_with_an_older_sandbox_id_still_works(cognito, monkeypatch):
     """Pools saved by a sandbox that used moto's ids (us-east-1_<32 hex>) keep working."""
     monkeypatch.setattr(directory._moto_models, "generate_id", directory._moto_generate_id)
-    old = cognito.create_user_pool(PoolName="cognito-tutorial-contract-old")["UserPool"]["Id"]
+    old = cognito.create_user_pool(PoolName="test-old-ids")["UserPool"]["Id"]
     client = cognito.create_user_pool_client(
         UserPoolId=old, ClientName="c", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
     )["UserPoolClient"]["ClientId"]
