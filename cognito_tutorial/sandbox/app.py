@@ -1,10 +1,15 @@
 """The sandbox's WSGI application: the Cognito JSON API on one URL, as AWS serves it.
 
 Every request is checked here first (size, X-Amz-Target, the SigV4 signature where Cognito
-wants one, JSON, the API model's constraints), so that bad input gets a Cognito-shaped 4xx and
-never reaches moto. The authentication operations go to the auth layer; everything else goes
-to moto's own Cognito server unchanged. One lock serialises requests: moto's objects are not
-thread-safe, and a sign-in takes milliseconds.
+wants one, JSON, the API model's constraints, an AccessToken, and what the sandbox does not
+emulate), so that bad input gets a Cognito-shaped 4xx and never reaches moto. The
+authentication operations go to the auth layer, the ones that send codes to the account flows
+(accounts.py); everything else goes to moto's own Cognito server unchanged. One lock serialises
+requests: moto's objects are not thread-safe, and a sign-in takes milliseconds.
+
+Beside the API: a browser's `OPTIONS` preflight and the CORS headers of every answer (cors.py),
+and `GET /_sandbox/outbox`, the messages Cognito would have sent, for requests signed with the
+sandbox's key.
 
 Whatever else goes wrong becomes Cognito's JSON `InternalErrorException`, never an HTML page: the
 traceback goes to the sandbox's log (its standard error), and the message says where that is.
