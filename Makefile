@@ -11,7 +11,7 @@ UV_VERSION := 0.13.9
 UV     := .tools/bin/uv
 USE_UV ?= 1
 
-.PHONY: lab test test-fast notebooks bench lint sandbox clean
+.PHONY: lab test test-fast test-aws notebooks bench lint sandbox clean
 
 # uv's own pip interface when uv runs here, else the venv's pip: one install command for both.
 define install
@@ -59,6 +59,12 @@ test: $(TEST_STAMP)
 ## test-fast: everything but the browser and notebook tests
 test-fast: $(TEST_STAMP)
 	$(BIN)/python -m pytest -m "not browser and not slow"
+
+## test-aws: the contract tests against a real user pool in your AWS account (opt-in: set
+## COGNITO_TUTORIAL_AWS_CONTRACT=yes, AWS credentials and AWS_REGION). They create only tagged
+## cognito-tutorial-contract-* pools and delete them; without the opt-in they refuse to start.
+test-aws: $(TEST_STAMP)
+	$(BIN)/python -m pytest --backend aws -m contract
 
 ## notebooks: re-run every notebook headless and commit-ready (outputs redacted)
 notebooks: $(STAMP)

@@ -38,6 +38,8 @@ SECRET_KEYS: frozenset[str] = frozenset(
         "REFRESH_TOKEN",
         "UserCode",
         "SOFTWARE_TOKEN_MFA_CODE",
+        "ConfirmationCode",
+        "Code",
         "SMS_MFA_CODE",
         "EMAIL_OTP_CODE",
         "SMS_OTP_CODE",

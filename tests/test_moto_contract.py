@@ -45,8 +45,10 @@ def test_importing_the_sandbox_changes_nothing_in_moto():
     import sys
 
     code = (
-        "import moto.cognitoidp.models as m; jwk, time = m.jwk, m.time\n"
+        "import moto.cognitoidp.models as m\n"
+        "before = (m.jwk, m.generate_id, m.CognitoIdpBackend.create_user_pool_client)\n"
         "import cognito_tutorial.sandbox.app, cognito_tutorial.sandbox.state\n"
-        "assert (m.jwk, m.time) == (jwk, time), 'an import patched moto'\n"
+        "after = (m.jwk, m.generate_id, m.CognitoIdpBackend.create_user_pool_client)\n"
+        "assert before == after, 'an import patched moto'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

@@ -178,6 +178,16 @@ def save_a_rich_state(path: Path, monkeypatch) -> str:
         cognito.initiate_auth(
             ClientId=public, AuthFlow="USER_SRP_AUTH", AuthParameters=srp.auth_parameters()
         )
+        outbox_pool = cognito.create_user_pool(
+            PoolName="sign-up", AutoVerifiedAttributes=["email"]
+        )["UserPool"]["Id"]
+        sign_up_client = cognito.create_user_pool_client(UserPoolId=outbox_pool, ClientName="c")
+        cognito.sign_up(  # a code and its message in the outbox
+            ClientId=sign_up_client["UserPoolClient"]["ClientId"],
+            Username="new",
+            Password=PASSWORD,
+            UserAttributes=[{"Name": "email", "Value": "new@example.com"}],
+        )
         plain = cognito.create_user_pool(PoolName="no-mfa")["UserPool"]["Id"]
         plain_client = cognito.create_user_pool_client(
             UserPoolId=plain, ClientName="c", ExplicitAuthFlows=ALL_FLOWS

@@ -14,6 +14,8 @@ every FORGET_EVERY_SECONDS of the sandbox's clock, the sandbox forgets:
 - authenticators, pending secrets and failure counts of users or pools that no longer exist;
 - devices of users or pools that no longer exist, and device keys never confirmed within a day
   (`devices.forget_stale`). Confirmed devices are long-lived: they stay until forgotten.
+- codes past their expiry or of users that no longer exist, and the outbox's messages after
+  a day (`messages.Outbox.forget`).
 
 Each rule is the same one the sandbox applies when it answers, so forgetting changes no answer:
 a forgotten token is refused as an expired one, a forgotten session as one past its memory.
@@ -40,6 +42,7 @@ class Forgotten:
     failure_counts: int = 0
     user_records: int = 0
     devices: int = 0
+    codes_and_messages: int = 0
 
 
 class Forgetting:
@@ -76,6 +79,7 @@ def forget(state: AuthState, now: float) -> Forgotten:
             del records[key]
             forgotten.user_records += 1
     forgotten.devices = devices.forget_stale(state.devices, users, now)
+    forgotten.codes_and_messages = state.outbox.forget(now, users)
     return forgotten
 
 

@@ -38,6 +38,7 @@ from . import directory
 from .auth import Authenticator, AuthSession, AuthState, Failures
 from .devices import Device
 from .errors import SandboxError
+from .messages import IssuedCode, Message, Outbox
 
 FORMAT = 1
 MOTO_VERSION = version("moto")  # looked up once: it costs ~0.4 ms, and saves are frequent
@@ -68,6 +69,9 @@ ALLOWED_GLOBALS = frozenset(
         ("cognito_tutorial.sandbox.auth", "Authenticator"),
         ("cognito_tutorial.sandbox.auth", "Failures"),
         ("cognito_tutorial.sandbox.devices", "Device"),
+        ("cognito_tutorial.sandbox.messages", "IssuedCode"),
+        ("cognito_tutorial.sandbox.messages", "Message"),
+        ("cognito_tutorial.sandbox.messages", "Outbox"),
         ("cognito_tutorial.sandbox.srp", "PasswordVerifierChallenge"),
     }
 )
@@ -223,6 +227,14 @@ def _check_shape(saved: Any) -> None:
     ]:
         if not _is_map(getattr(auth, name, None), kind):
             raise ValueError(f"its auth state's {name} is not a map of strings to {kind.__name__}")
+    outbox = getattr(auth, "outbox", None)
+    if not (
+        isinstance(outbox, Outbox)
+        and _is_map(getattr(outbox, "codes", None), IssuedCode)
+        and isinstance(getattr(outbox, "messages", None), list)
+        and all(isinstance(message, Message) for message in outbox.messages)
+    ):
+        raise ValueError("its outbox is not the sandbox's codes and messages")
 
 
 def _add_new_fields(saved: Any) -> None:

@@ -11,7 +11,7 @@ const { Amplify } = await import('aws-amplify');
 const { signIn, confirmSignIn, signOut, rememberDevice, forgetDevice, fetchDevices } =
   await import('aws-amplify/auth');
 const require = createRequire(import.meta.url);
-const { totp } = require('./totp.js');
+const { totp } = require('./totp.cjs');
 const cfg = require(resolve(process.argv[2]));
 const authFlowType = process.argv[3];
 

@@ -3,7 +3,7 @@
 // (DEVICE_SRP_AUTH: no code), forget it, and sign in again (the code is back).
 // Usage: node identity_js.js CONFIG.json  (endpoint, poolId, clientId, username, password, secret)
 const { CognitoUserPool, CognitoUser, AuthenticationDetails } = require('amazon-cognito-identity-js');
-const { totp } = require('./totp');
+const { totp } = require('./totp.cjs');
 
 const cfg = require(require('path').resolve(process.argv[2]));
 const pool = new CognitoUserPool({ UserPoolId: cfg.poolId, ClientId: cfg.clientId, endpoint: cfg.endpoint });

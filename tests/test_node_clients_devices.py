@@ -2,9 +2,9 @@
 
 amazon-cognito-identity-js and Amplify JS v6 each sign in with the TOTP code (and confirm the new
 device themselves), remember the device, sign in again without a code (DEVICE_SRP_AUTH), forget
-the device and meet the code again: the scripts in tests/js_clients/ say what they check.
+the device and meet the code again: the scripts in tests/node_clients/devices_* say what they check.
 
-They need Node.js and the pinned packages: ``npm ci --prefix tests/js_clients`` (from the npm
+They need Node.js and the pinned packages: ``npm ci --prefix tests/node_clients`` (from the npm
 registry; .ci/run does it). Without them these tests are skipped, with that reason, except in CI
 (CI=true), where they must run.
 """
@@ -22,7 +22,7 @@ import pyotp
 import pytest
 from support import PASSWORD, PoolUnderTest, client_for
 
-CLIENTS = Path(__file__).resolve().parent / "js_clients"
+CLIENTS = Path(__file__).resolve().parent / "node_clients"
 NODE = shutil.which("node")
 
 pytestmark = pytest.mark.slow
@@ -34,7 +34,7 @@ def _javascript_sdks_installed() -> None:
     if NODE is None:
         missing = "needs Node.js (`node` on PATH)"
     elif not (CLIENTS / "node_modules").is_dir():
-        missing = "needs the pinned JavaScript SDKs: npm ci --prefix tests/js_clients"
+        missing = "needs the pinned JavaScript SDKs: npm ci --prefix tests/node_clients"
     else:
         return
     if os.environ.get("CI") == "true":
@@ -107,10 +107,10 @@ def run_node(script: str, config: dict[str, str], tmp_path: Path, *args: str) ->
 @pytest.mark.parametrize("on_prompt", [True, False], ids=["user-opt-in", "always"])
 def test_amazon_cognito_identity_js_remembers_a_device(sandbox_process, tmp_path, on_prompt):
     config = pool_with_an_enrolled_user(sandbox_process, on_prompt=on_prompt)
-    run_node("identity_js.js", config, tmp_path)
+    run_node("devices_identity_js.cjs", config, tmp_path)
 
 
 @pytest.mark.parametrize("flow", ["USER_SRP_AUTH", "USER_PASSWORD_AUTH"])
 def test_amplify_v6_remembers_a_device(sandbox_process, tmp_path, flow):
     config = pool_with_an_enrolled_user(sandbox_process, on_prompt=True)
-    run_node("amplify6.mjs", config, tmp_path, flow)
+    run_node("devices_amplify6.mjs", config, tmp_path, flow)
