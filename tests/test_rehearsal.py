@@ -1,0 +1,147 @@
+"""The room rehearsal on a real JupyterHub: learners finish notebooks 00-03, and nothing is left.
+
+These start a real hub (JupyterHub from requirements-test.txt, configurable-http-proxy from
+npm, `make http-proxy`) on free loopback ports. Without those parts they skip with the reason,
+except in CI (CI=true), where they must run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from cognito_tutorial import cli
+from cognito_tutorial.errors import TutorialError
+from cognito_tutorial.instructor import hub as hubs
+from cognito_tutorial.instructor import rehearsal
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _missing(reason: str) -> None:
+    """Skip with a visible reason; in CI (CI=true) a missing part is a failure instead."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI=true: the rehearsal tests must run in CI)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def hub_parts() -> None:
+    try:
+        hubs.check_jupyterhub_installed()
+        hubs.find_proxy()
+    except TutorialError as error:
+        _missing(str(error))
+
+
+def free_hub_port() -> int:
+    """A port P with P, P+1 and P+2 free on 127.0.0.1."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        try:
+            hubs.check_ports_free(hubs.HubPorts(port))
+        except TutorialError:
+            continue
+        return port
+    raise AssertionError("no three consecutive free ports")
+
+
+def rehearsal_folders() -> set[Path]:
+    return set(Path(tempfile.gettempdir()).glob("cognito-tutorial-rehearsal-*"))
+
+
+def assert_nothing_left(run_tag: str, port: int, folders_before: set[Path]) -> None:
+    assert hubs.tagged_processes(run_tag) == []
+    hubs.check_ports_free(hubs.HubPorts(port))  # raises if the hub or its proxy still listens
+    assert rehearsal_folders() <= folders_before, "a learner's home or the hub's folder is left"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("shape", [rehearsal.OWN, rehearsal.ROOM])
+def test_two_learners_run_notebooks_00_to_03_and_nothing_is_left(hub_parts, shape, tmp_path):
+    port, folders_before = free_hub_port(), rehearsal_folders()
+    report_path = tmp_path / "room.json"
+
+    report = rehearsal.rehearse(2, (shape,), arrival_spread_s=2, port=port, report_path=report_path)
+
+    result = report["shapes"][shape]
+    assert result["errors"] == 0, json.dumps(result["first_errors"], indent=2)
+    assert result["finished"] == 2
+    steps = {step["step"]: step for step in result["steps"]}
+    # Both learners ran every code cell of every notebook, each in their own kernel.
+    assert {name[:2] for name in steps if " cell " in name} == {"00", "01", "02", "03"}
+    assert all(step["count"] == 2 for step in steps.values())
+    assert ("00 handout first_cell" in steps) == (shape == rehearsal.ROOM)
+    # Memory was measured per learner: a JupyterLab server and four kernels at least.
+    assert result["per_learner"]["rss_mib"]["p50"] > 200
+    assert report["host"]["jupyterhub"]
+    assert json.loads(report_path.read_text()) == report
+    # The orderly stop ended everything: the final sweep found nothing to end.
+    assert result["left_running_after_hub_stop"] == []
+    assert_nothing_left(result["run_tag"], port, folders_before)
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_the_hub_servers_kernels_and_sandboxes(hub_parts, tmp_path):
+    port, folders_before = free_hub_port(), rehearsal_folders()
+    command = [sys.executable, "-m", "cognito_tutorial", "rehearse", "--learners", "1"]
+    command += ["--arrival-spread", "0", "--port", str(port), "--report", str(tmp_path / "r.json")]
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        # Wait until the learner's own sandbox runs: the hub, the proxy, a server, a kernel and
+        # a sandbox are then all up.
+        started: dict[int, str] = {}
+        deadline = time.monotonic() + 120
+        while not any("cognito_tutorial.sandbox" in command for command in started.values()):
+            assert process.poll() is None, process.stdout.read()
+            assert time.monotonic() < deadline, "the learner's sandbox did not start"
+            time.sleep(0.2)
+            started = _descendants(process.pid)
+    finally:
+        process.send_signal(signal.SIGINT)  # also when the test failed: clean up all the same
+        output, _ = process.communicate(timeout=120)
+    assert process.returncode == 130, output
+    assert hubs.wait_until_gone(list(started), 0) == [], started
+    hubs.check_ports_free(hubs.HubPorts(port))
+    assert rehearsal_folders() <= folders_before
+    assert not (tmp_path / "r.json").exists()  # an interrupted rehearsal reports nothing
+
+
+def _descendants(pid: int) -> dict[int, str]:
+    """The running processes under ``pid``, with their command lines."""
+    found = {}
+    try:
+        children = psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return found
+    for child in children:
+        try:
+            found[child.pid] = " ".join(child.cmdline())
+        except psutil.Error:
+            continue  # gone, or a zombie
+    return found
+
+
+def test_a_taken_port_is_refused_in_one_line(capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert cli.main(["rehearse", "--learners", "1", "--port", str(port)]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith(f"error: Port {port} (the hub's address, where learners log in) is")
+    assert error.count("\n") == 1
