@@ -17,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import nbformat
 import psutil
 import pytest
 
@@ -145,3 +146,41 @@ def test_a_taken_port_is_refused_in_one_line(capsys):
     error = capsys.readouterr().err
     assert error.startswith(f"error: Port {port} (the hub's address, where learners log in) is")
     assert error.count("\n") == 1
+
+
+@pytest.mark.slow
+def test_a_failing_cell_is_reported_in_full(hub_parts, tmp_path):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    cells = [
+        nbformat.v4.new_code_cell("interactive = True", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_markdown_cell("The next cell fails."),
+        nbformat.v4.new_code_cell("raise ValueError('a cell that fails on purpose')"),
+        nbformat.v4.new_code_cell("print('never run')"),
+    ]
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), notebooks / "00_fails.ipynb")
+    port, folders_before = free_hub_port(), rehearsal_folders()
+
+    report = rehearsal.rehearse(
+        1,
+        (rehearsal.OWN,),
+        arrival_spread_s=0,
+        port=port,
+        report_path=None,
+        notebooks_dir=notebooks,
+    )
+
+    result = report["shapes"][rehearsal.OWN]
+    assert (result["finished"], result["errors"], result["held"]) == (0, 1, False)
+    (error,) = result["first_errors"]
+    assert error["learner"] == "learner-001"
+    assert error["step"] == "00 cell 3"
+    assert error["error"] == "ValueError: a cell that fails on purpose"
+    # In full: the cell, then its traceback, as the learner's notebook would show it.
+    assert error["detail"].startswith("raise ValueError('a cell that fails on purpose')")
+    assert error["detail"].rstrip().endswith("ValueError: a cell that fails on purpose")
+    assert result["hub_log_tail"]
+    assert "00 cell 4" not in {step["step"] for step in result["steps"]}
+    text = rehearsal.format_report(report)
+    assert "learner-001 at 00 cell 3: ValueError: a cell that fails on purpose" in text
+    assert_nothing_left(result["run_tag"], port, folders_before)

@@ -101,7 +101,8 @@ class Step:
 
 
 class StepFailed(Exception):
-    """A step that did not complete; ``detail`` is the whole error (traceback, hub log line)."""
+    """A step that did not complete; ``detail`` is the whole error (the cell and its
+    traceback, or the body of an HTTP reply)."""
 
     def __init__(self, step: str, summary: str, detail: str = "") -> None:
         super().__init__(f"{step}: {summary}")

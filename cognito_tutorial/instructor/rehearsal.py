@@ -77,6 +77,7 @@ MAX_LEARNERS = 200
 STEP_LIMIT_S = 1.0
 """The sizing criterion: every lesson step's p95 under this, and no error."""
 FIRST_ERRORS_IN_FULL = 3
+HUB_LOG_LINES = 40
 ARRIVAL_SEED = 16
 """Arrivals are random (uniform over the spread) but the same from one run to the next."""
 ROOM_NAME = "rehearsal"
@@ -123,6 +124,7 @@ class LearnerRun:
     name: str
     arrival_s: float
     first_cell: str = ""
+    handout_password: str = ""
     steps: list[Step] = field(default_factory=list)
     now: str = "waiting to arrive"
     arrived: bool = False
@@ -154,8 +156,10 @@ def plan_lessons(notebooks: Sequence[Path]) -> list[Lesson]:
     as start-up: a learner runs it once, and in the ``own`` shape it starts their sandbox."""
     lessons = [Lesson(notebook, notebook_cells(notebook, PARAMETERS)) for notebook in notebooks]
     cells = lessons[0].cells
-    first = next(i for i, cell in enumerate(cells) if "connect(" in cell.code)
-    cells[first] = CellToRun(cells[first].step, cells[first].code, START_UP)
+    for position, cell in enumerate(cells):
+        if "connect(" in cell.code:
+            cells[position] = CellToRun(cell.step, cell.code, START_UP)
+            break
     return lessons
 
 
@@ -205,14 +209,21 @@ def _journey(
     except Stopped:
         run.now = "stopped"
     except StepFailed as failure:
-        run.error = {"step": failure.step, "error": failure.summary, "detail": failure.detail}
-        run.now = f"failed at {failure.step}"
+        run.error = _error(run, failure.step, failure.summary, failure.detail)
     except Exception as error:  # a dropped connection, a bug: reported, not raised in a thread
-        run.error = {"step": run.now, "error": f"{type(error).__name__}: {error}", "detail": ""}
-        run.now = f"failed at {run.now}"
+        run.error = _error(run, run.now, f"{type(error).__name__}: {error}")
     finally:
         for kernel in kernels:
             kernel.close()
+
+
+def _error(run: LearnerRun, step: str, summary: str, detail: str = "") -> dict[str, str]:
+    """What went wrong, for the report; the handout's password never appears in it."""
+    run.now = f"failed at {step}"
+    if run.handout_password:
+        summary = summary.replace(run.handout_password, "<password>")
+        detail = detail.replace(run.handout_password, "<password>")
+    return {"step": step, "error": summary, "detail": detail}
 
 
 def _measure(run: LearnerRun) -> None:
@@ -326,10 +337,10 @@ def _prepare_home(home: Path, notebooks: Sequence[Path]) -> None:
 
 def _start_room_sandbox(
     folder: Path, learners: int, run_tag: str, stack: contextlib.ExitStack
-) -> tuple[str, dict[str, str], float]:
+) -> tuple[str, dict[str, dict[str, str]], float]:
     """Start the room's sandbox and provision a pool per learner, as an instructor would.
 
-    :returns: its URL, each learner's handout ``first_cell``, and the provisioning's seconds.
+    :returns: its URL, each learner's handout row, and the provisioning's seconds.
     """
     from cognito_tutorial import provisioning
     from cognito_tutorial.sandbox import spawn
@@ -349,9 +360,8 @@ def _start_room_sandbox(
     )
     seconds = time.monotonic() - started
     with handout.open(newline="") as rows:
-        handed_out = csv.DictReader(rows)
-        first_cells = {learner_name(int(row["attendee"])): row["first_cell"] for row in handed_out}
-    return sandbox.url, first_cells, seconds
+        handout = {learner_name(int(row["attendee"])): row for row in csv.DictReader(rows)}
+    return sandbox.url, handout, seconds
 
 
 def rehearse_shape(
@@ -402,13 +412,14 @@ def rehearse_shape(
         stack.callback(_sweep_into, report, run_tag)
         environment = {hubs.RUN_TAG_VARIABLE: run_tag}
         if shape == ROOM:
-            url, first_cells, provision_s = _start_room_sandbox(
+            url, handout, provision_s = _start_room_sandbox(
                 folder / "room", learners, run_tag, stack
             )
             environment.update(learner_environment(url, {}))
             report["provision_s"] = round(provision_s, 2)
             for run in runs:
-                run.first_cell = first_cells[run.name]
+                run.first_cell = handout[run.name]["first_cell"]
+                run.handout_password = handout[run.name]["password"]
         homes = folder / "homes"
         for run in runs:
             _prepare_home(homes / run.name, notebooks)
@@ -445,6 +456,9 @@ def rehearse_shape(
             progress(_snapshot(shape, runs, started, machine))
         duration = time.monotonic() - started
         report["shared_rss_mib"] = _shared_rss(hub, run_tag)
+        if any(run.error for run in runs):  # the servers' logs are in it; the folder goes
+            said = hub.log_path.read_text(errors="replace").splitlines()
+            report["hub_log_tail"] = said[-HUB_LOG_LINES:]
     finally:
         with _signals_deferred():
             progress(_snapshot(shape, runs, started, machine, stopping=True))
@@ -568,6 +582,7 @@ def _summarise(
     errors = [{"learner": run.name, **run.error} for run in runs if run.error is not None]
     finished = [run for run in runs if run.finished]
     slowest = max(lesson, key=lambda step: step["p95_s"], default=None)
+    slowest_start = max(start_up, key=lambda step: step["p95_s"], default=None)
     held = (
         not errors
         and len(finished) == len(runs)
@@ -582,11 +597,8 @@ def _summarise(
         "held": held,
         "arrival_spread_s": arrival_spread_s,
         "duration_s": round(duration_s, 1),
-        "slowest_lesson_step": slowest and {k: slowest[k] for k in ("step", "source", "p95_s")},
-        "slowest_start_up_step": max(start_up, key=lambda step: step["p95_s"], default=None)
-        and {
-            k: max(start_up, key=lambda step: step["p95_s"])[k] for k in ("step", "source", "p95_s")
-        },
+        "slowest_lesson_step": slowest and _headline(slowest),
+        "slowest_start_up_step": slowest_start and _headline(slowest_start),
         "per_learner": {
             "rss_mib": _spread([run.rss_mib for run in finished if run.rss_mib is not None]),
             "pss_mib": _spread([run.pss_mib for run in finished if run.pss_mib is not None]),
@@ -603,6 +615,10 @@ def _summarise(
         },
         "steps": steps,
     }
+
+
+def _headline(step: dict[str, Any]) -> dict[str, Any]:
+    return {key: step[key] for key in ("step", "source", "p95_s")}
 
 
 def _versions() -> dict[str, str]:
@@ -752,6 +768,9 @@ def _format_shape(shape: dict[str, Any]) -> str:
         for error in shape["first_errors"]:
             lines.append(f"  - {error['learner']} at {error['step']}: {error['error']}")
             lines += [f"      {line}" for line in error["detail"].splitlines()]
+    if shape.get("hub_log_tail"):
+        lines.append("  The hub's log (its servers' too) ended with:")
+        lines += [f"      {line}" for line in shape["hub_log_tail"][-10:]]
     if shape.get("left_running_after_hub_stop"):
         lines.append(
             "  Ended by the final sweep (the hub had not stopped them): "
