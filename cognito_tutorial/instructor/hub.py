@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -174,6 +175,33 @@ def write_config(
     path.write_text("\n".join(lines) + "\n")
     path.chmod(0o600)  # it holds the shared password
     return path
+
+
+LOG_RECORD = re.compile(r"^\[([DIWEC]) \d{4}-")  # JupyterHub's and Jupyter Server's records
+PROXY_RECORD = re.compile(r"\[ConfigProxy\] (?:\x1b\[\d+m)?(\w+)")
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def log_warnings(log_path: Path) -> list[str]:
+    """The warnings and errors in a hub's log, each with its continuation lines.
+
+    The hub's, the proxy's and every learner's server's and kernels' output all go there: their
+    warning and error records, and any bare traceback (a kernel that failed to start prints one).
+    """
+    kept: list[str] = []
+    keeping = False
+    for line in log_path.read_text(errors="replace").splitlines():
+        if record := LOG_RECORD.match(line):
+            keeping = record.group(1) in "WEC"
+        elif record := PROXY_RECORD.search(line):
+            keeping = record.group(1) in ("warn", "error")
+        elif line.startswith("Traceback (most recent call last)"):
+            keeping = True
+        elif line.startswith("["):  # another program's record, e.g. a kernel's TCP notice
+            keeping = False
+        if keeping:
+            kept.append(ANSI.sub("", line))
+    return kept
 
 
 class Hub:

@@ -33,7 +33,11 @@ NAVIGATE = {"Sec-Fetch-Mode": "navigate"}
 FETCH = {"Sec-Fetch-Mode": "cors", "Sec-Fetch-Site": "same-origin"}
 HTTP_TIMEOUT_S = 120
 CELL_TIMEOUT_S = 300
-KERNEL_START_TIMEOUT_S = 120
+KERNEL_HUNG_S = 60
+"""A kernel that has not answered by then is taken for hung (Jupyter Server's own
+``kernel_info_timeout``); the learner shuts it down and opens the notebook again."""
+KERNEL_ATTEMPTS = 3
+RECONNECTS = 5
 START_UP, LESSON = "start-up", "lesson"
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -113,6 +117,13 @@ class StepFailed(Exception):
 
 class Stopped(Exception):
     """The rehearsal was interrupted while this learner was busy."""
+
+
+class KernelHung(Exception):
+    """A new kernel never answered. Seen at 20 learners on one machine: Jupyter picks a
+    kernel's ports before the kernel binds them, another learner's process took one meanwhile,
+    and the kernel, failing to bind, hung on its way out instead of exiting, so Jupyter Server
+    never restarted it."""
 
 
 def notebook_cells(path: Path, parameters: dict[str, Any]) -> list[CellToRun]:
@@ -221,25 +232,50 @@ class HubLearner:
 
     def open_notebook(self, path: str) -> tuple[Kernel, Step]:
         """Open a notebook's session, as JupyterLab does when the learner opens it: a kernel,
-        ready once it answers on its websocket."""
-        prefix = Path(path).name[:2]
-        step = f"{prefix} kernel start"
+        ready once it answers on its websocket.
+
+        A kernel that never answers (:class:`KernelHung`) is shut down and the notebook opened
+        again, as a learner would after a minute of "Connecting"; ``Kernel.replaced`` counts
+        those.
+        """
+        step = f"{Path(path).name[:2]} kernel start"
         started = time.monotonic()
-        reply = self.http.post(
-            f"{self.server_url}/api/sessions",
-            json={
-                "path": path,
-                "name": Path(path).name,
-                "type": "notebook",
-                "kernel": {"name": "python3"},
-            },
+        for replaced in range(KERNEL_ATTEMPTS):
+            session = self._api(
+                step,
+                "POST",
+                "sessions",
+                (201,),
+                json={
+                    "path": path,
+                    "name": Path(path).name,
+                    "type": "notebook",
+                    "kernel": {"name": "python3"},
+                },
+            )
+            kernel = Kernel(self, session["kernel"]["id"], replaced=replaced)
+            try:
+                kernel.connect(step)
+            except KernelHung:
+                kernel.close()
+                self._api(step, "DELETE", f"sessions/{session['id']}", (204,))
+                continue
+            return kernel, Step(step, time.monotonic() - started, START_UP)
+        raise StepFailed(step, f"{KERNEL_ATTEMPTS} kernels in a row never answered")
+
+    def _api(
+        self, step: str, method: str, path: str, expected: tuple[int, ...], **kwargs: Any
+    ) -> Any:
+        """A call to the learner's server's REST API, as JupyterLab makes it (xsrf header)."""
+        reply = self.http.request(
+            method,
+            f"{self.server_url}/api/{path}",
             headers={**FETCH, "X-XSRFToken": self._xsrf(f"/user/{self.name}/")},
             timeout=HTTP_TIMEOUT_S,
+            **kwargs,
         )
-        self._check(step, reply, (201,))
-        kernel = Kernel(self, reply.json()["kernel"]["id"])
-        kernel.connect(step)
-        return kernel, Step(step, time.monotonic() - started, START_UP)
+        self._check(step, reply, expected)
+        return reply.json() if reply.content else None
 
     def cookie_header(self, url: str) -> str:
         prepared = self.http.prepare_request(requests.Request("GET", url))
@@ -247,17 +283,24 @@ class HubLearner:
 
 
 class Kernel:
-    """A notebook's kernel, reached over its websocket (``/api/kernels/ID/channels``)."""
+    """A notebook's kernel, reached over its websocket (``/api/kernels/ID/channels``).
 
-    def __init__(self, learner: HubLearner, kernel_id: str) -> None:
+    Like JupyterLab, it reconnects when the websocket drops (up to :data:`RECONNECTS` times),
+    with the same session id, so Jupyter Server replays what it buffered meanwhile; the
+    rehearsal counts the reconnections rather than hiding them.
+    """
+
+    def __init__(self, learner: HubLearner, kernel_id: str, *, replaced: int = 0) -> None:
         self.learner = learner
         self.kernel_id = kernel_id
         self.session_id = uuid.uuid4().hex
         self.socket: websocket.WebSocket | None = None
         self.waited_s = 0.0
+        self.reconnects = 0
+        self.replaced = replaced
+        """How many hung kernels this notebook had before this one."""
 
-    def connect(self, step: str) -> None:
-        """Open the websocket and wait for the kernel's first ``kernel_info_reply``."""
+    def _open(self, step: str) -> None:
         learner = self.learner
         path = f"/user/{learner.name}/api/kernels/{self.kernel_id}/channels"
         url = learner.hub_url.replace("http://", "ws://", 1) + path
@@ -270,20 +313,38 @@ class Kernel:
                 },
                 origin=learner.hub_url,
                 # Jupyter Server answers the handshake once the kernel has started.
-                timeout=KERNEL_START_TIMEOUT_S,
+                timeout=KERNEL_HUNG_S,
             )
+        except websocket.WebSocketTimeoutException as error:
+            raise KernelHung() from error
         except (OSError, websocket.WebSocketException) as error:
             raise StepFailed(step, f"the kernel's websocket did not open: {error}") from error
         self.socket.settimeout(1)  # short reads, so a stopped rehearsal is noticed at once
-        # A kernel only answers once it is up; JupyterLab asks the same way.
-        deadline = time.monotonic() + KERNEL_START_TIMEOUT_S
+
+    def _reopen(self, step: str, why: str) -> None:
+        if self.reconnects >= RECONNECTS:
+            raise StepFailed(
+                step, f"the kernel's websocket closed ({why}), also after {RECONNECTS} reconnects"
+            )
+        self.reconnects += 1
+        self.close()
+        self._open(step)
+
+    def connect(self, step: str) -> None:
+        """Open the websocket and wait for the kernel's first ``kernel_info_reply``.
+
+        :raises KernelHung: no answer within :data:`KERNEL_HUNG_S`.
+        """
+        deadline = time.monotonic() + KERNEL_HUNG_S
+        self._open(step)
+        # A kernel answers once it is up; JupyterLab asks the same way, again if need be.
         while True:
             try:
                 self._request(step, "kernel_info_request", {}, timeout_s=5)
-                break
-            except StepFailed:
+                return
+            except StepFailed as error:
                 if time.monotonic() > deadline:
-                    raise
+                    raise KernelHung() from error
 
     def run(self, cell: CellToRun, timeout_s: float = CELL_TIMEOUT_S) -> Step:
         """Execute one cell; a Step if it ran, :class:`StepFailed` (the traceback in full) if
@@ -319,28 +380,35 @@ class Kernel:
     def _request(
         self, step: str, msg_type: str, content: dict[str, Any], *, timeout_s: float
     ) -> dict[str, Any]:
-        """Send a shell request; return its reply's content once the kernel is idle again."""
-        assert self.socket is not None
+        """Send a shell request; return its reply's content once the kernel is idle again.
+
+        :raises StepFailed: no reply in ``timeout_s``, or the kernel died or restarted (which
+            Jupyter Server announces with a status message of its own).
+        """
         msg_id = uuid.uuid4().hex
-        message = {
-            "header": {
-                "msg_id": msg_id,
-                "msg_type": msg_type,
-                "username": self.learner.name,
-                "session": self.session_id,
-                "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                "version": "5.3",
-            },
-            "parent_header": {},
-            "metadata": {},
-            "content": content,
-            "channel": "shell",
-            "buffers": [],
-        }
-        try:
-            self.socket.send(json.dumps(message))
-        except (OSError, websocket.WebSocketException) as error:
-            raise StepFailed(step, f"the kernel's websocket closed: {error}") from error
+        message = json.dumps(
+            {
+                "header": {
+                    "msg_id": msg_id,
+                    "msg_type": msg_type,
+                    "username": self.learner.name,
+                    "session": self.session_id,
+                    "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                    "version": "5.3",
+                },
+                "parent_header": {},
+                "metadata": {},
+                "content": content,
+                "channel": "shell",
+                "buffers": [],
+            }
+        )
+        while True:  # a request that could not be sent was not received: send it again
+            try:
+                self.socket.send(message)
+                break
+            except (OSError, websocket.WebSocketException) as error:
+                self._reopen(step, str(error))
         reply, idle = None, False
         deadline = time.monotonic() + timeout_s
         while reply is None or not idle:
@@ -349,14 +417,23 @@ class Kernel:
             if time.monotonic() > deadline:
                 raise StepFailed(step, f"no reply within {timeout_s:.0f} s")
             try:
-                received = json.loads(self.socket.recv())
+                received = self.socket.recv()
             except websocket.WebSocketTimeoutException:
                 continue
             except (OSError, websocket.WebSocketException) as error:
-                raise StepFailed(step, f"the kernel's websocket closed: {error}") from error
+                self._reopen(step, str(error))  # the server replays what it buffered
+                continue
+            if not received:  # the server's close frame
+                self._reopen(step, "closed by the server")
+                continue
+            received = json.loads(received)
+            kind = received["header"]["msg_type"]
+            if kind == "status" and not received.get("parent_header"):
+                state = received["content"]["execution_state"]  # from Jupyter Server itself
+                if state in ("restarting", "dead"):
+                    raise StepFailed(step, f"the kernel died (Jupyter Server: {state})")
             if received.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
-            kind = received["header"]["msg_type"]
             if kind.endswith("_reply"):
                 reply = received["content"]
             elif kind == "status" and received["content"]["execution_state"] == "idle":

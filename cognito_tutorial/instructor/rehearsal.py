@@ -49,6 +49,7 @@ from cognito_tutorial import runner
 from cognito_tutorial.errors import TutorialError
 from cognito_tutorial.instructor import hub as hubs
 from cognito_tutorial.instructor.hub_learner import (
+    KERNEL_HUNG_S,
     LESSON,
     START_UP,
     WAIT_COUNTER_FILE,
@@ -137,6 +138,8 @@ class LearnerRun:
     pss_mib: float | None = None
     cpu_s: float | None = None
     peak_rss_mib: float = 0.0
+    reconnects: int = 0
+    hung_kernels: int = 0
 
     @property
     def done(self) -> bool:
@@ -215,6 +218,8 @@ def _journey(
     finally:
         for kernel in kernels:
             kernel.close()
+        run.reconnects = sum(kernel.reconnects for kernel in kernels)
+        run.hung_kernels = sum(kernel.replaced for kernel in kernels)
 
 
 def _error(run: LearnerRun, step: str, summary: str, detail: str = "") -> dict[str, str]:
@@ -456,9 +461,8 @@ def rehearse_shape(
             progress(_snapshot(shape, runs, started, machine))
         duration = time.monotonic() - started
         report["shared_rss_mib"] = _shared_rss(hub, run_tag)
-        if any(run.error for run in runs):  # the servers' logs are in it; the folder goes
-            said = hub.log_path.read_text(errors="replace").splitlines()
-            report["hub_log_tail"] = said[-HUB_LOG_LINES:]
+        if any(run.error for run in runs):  # the folder, and the hub's log in it, will go
+            report["hub_log_warnings"] = hubs.log_warnings(hub.log_path)[-HUB_LOG_LINES:]
     finally:
         with _signals_deferred():
             progress(_snapshot(shape, runs, started, machine, stopping=True))
@@ -594,6 +598,8 @@ def _summarise(
         "finished": len(finished),
         "errors": len(errors),
         "first_errors": errors[:FIRST_ERRORS_IN_FULL],
+        "websocket_reconnects": sum(run.reconnects for run in runs),
+        "hung_kernels_replaced": sum(run.hung_kernels for run in runs),
         "held": held,
         "arrival_spread_s": arrival_spread_s,
         "duration_s": round(duration_s, 1),
@@ -721,6 +727,17 @@ def _format_shape(shape: dict[str, Any]) -> str:
         f"{shape['finished']} finished, {shape['errors']} error(s); {shape['duration_s']:.0f} s "
         "in all.",
     ]
+    if shape["hung_kernels_replaced"]:
+        lines.append(
+            f"  {shape['hung_kernels_replaced']} new kernel(s) never answered and were replaced "
+            f"after {KERNEL_HUNG_S} s, as a learner would (a port race between learners' "
+            "kernels on one machine; see docs/instructors.md)."
+        )
+    if shape["websocket_reconnects"]:
+        lines.append(
+            f"  Kernel websockets dropped and were reconnected {shape['websocket_reconnects']} "
+            "time(s), as JupyterLab reconnects them."
+        )
     if "provision_s" in shape:
         lines.append(f"  Provisioning a pool per learner took {shape['provision_s']:.1f} s.")
     slowest = shape["slowest_lesson_step"]
@@ -768,9 +785,9 @@ def _format_shape(shape: dict[str, Any]) -> str:
         for error in shape["first_errors"]:
             lines.append(f"  - {error['learner']} at {error['step']}: {error['error']}")
             lines += [f"      {line}" for line in error["detail"].splitlines()]
-    if shape.get("hub_log_tail"):
-        lines.append("  The hub's log (its servers' too) ended with:")
-        lines += [f"      {line}" for line in shape["hub_log_tail"][-10:]]
+    if shape.get("hub_log_warnings"):
+        lines.append("  The last warnings and errors in the hub's log (its servers' too):")
+        lines += [f"      {line}" for line in shape["hub_log_warnings"][-15:]]
     if shape.get("left_running_after_hub_stop"):
         lines.append(
             "  Ended by the final sweep (the hub had not stopped them): "
