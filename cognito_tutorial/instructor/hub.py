@@ -37,8 +37,10 @@ RUN_TAG_VARIABLE = "COGNITO_TUTORIAL_REHEARSAL"
 LOOPBACK = "127.0.0.1"
 HUB_START_TIMEOUT_S = 60.0
 HUB_STOP_TIMEOUT_S = 60.0
-SERVER_START_TIMEOUT_S = 300
-"""Generous on purpose: a slow start is measured and reported, not turned into an error."""
+SERVER_START_TIMEOUT_S = 120
+SERVER_HTTP_TIMEOUT_S = 60
+"""Twice JupyterHub's defaults: under a room's arrival, servers took up to 25 s to answer here.
+A server that failed (its port taken meanwhile) is then given up after a minute, not five."""
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,7 @@ def write_config(
         "Spawner.default_url": "/lab",
         "Spawner.environment": environment,
         "Spawner.start_timeout": SERVER_START_TIMEOUT_S,
-        "Spawner.http_timeout": SERVER_START_TIMEOUT_S,
+        "Spawner.http_timeout": SERVER_HTTP_TIMEOUT_S,
         "ConfigurableHTTPProxy.command": [proxy],
         "ConfigurableHTTPProxy.api_url": f"http://{LOOPBACK}:{ports.proxy_api}",
         "ConfigurableHTTPProxy.pid_file": str(folder / "proxy.pid"),

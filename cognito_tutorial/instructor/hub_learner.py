@@ -33,6 +33,8 @@ NAVIGATE = {"Sec-Fetch-Mode": "navigate"}
 FETCH = {"Sec-Fetch-Mode": "cors", "Sec-Fetch-Site": "same-origin"}
 HTTP_TIMEOUT_S = 120
 CELL_TIMEOUT_S = 300
+SERVER_START_TIMEOUT_S = 300
+SERVER_ATTEMPTS = 3
 KERNEL_HUNG_S = 60
 """A kernel that has not answered by then is taken for hung (Jupyter Server's own
 ``kernel_info_timeout``); the learner shuts it down and opens the notebook again."""
@@ -165,6 +167,7 @@ class HubLearner:
     password: str
     stop: threading.Event = field(default_factory=threading.Event)
     http: requests.Session = field(default_factory=requests.Session)
+    server_retries: int = 0
 
     @property
     def server_url(self) -> str:
@@ -196,28 +199,42 @@ class HubLearner:
         self._check("log in", reply, (302,))
         return Step("log in", time.monotonic() - started, START_UP)
 
-    def start_server(self, timeout_s: float = HTTP_TIMEOUT_S * 3) -> Step:
+    def start_server(self, timeout_s: float = SERVER_START_TIMEOUT_S) -> Step:
         """Open the spawn page, wait as its progress page does, then load JupyterLab (which
-        signs the learner in to their server through the hub's OAuth)."""
-        started = time.monotonic()
-        reply = self.http.get(
-            f"{self.hub_url}/hub/spawn",
-            headers=NAVIGATE,
-            allow_redirects=False,
-            timeout=HTTP_TIMEOUT_S,
-        )
-        self._check("server start", reply, (302,))
-        deadline = started + timeout_s
-        while not self._server_ready():
-            if time.monotonic() > deadline:
-                raise StepFailed("server start", f"not ready after {timeout_s:.0f} s")
-            if self.stop.wait(0.25):
-                raise Stopped()
-        reply = self.http.get(f"{self.server_url}/lab", headers=NAVIGATE, timeout=HTTP_TIMEOUT_S)
-        self._check("server start", reply, (200,))
-        return Step("server start", time.monotonic() - started, START_UP)
+        signs the learner in to their server through the hub's OAuth).
 
-    def _server_ready(self) -> bool:
+        When the hub gives up on a start, the learner presses "Start My Server" again, up to
+        :data:`SERVER_ATTEMPTS` times; ``server_retries`` counts those. Seen at 20 learners:
+        the hub picks a server's port before the server binds it, another learner's kernel
+        took it meanwhile, and the hub waited on that port until its ``http_timeout``.
+        """
+        started = time.monotonic()
+        for attempt in range(SERVER_ATTEMPTS):
+            self.server_retries = attempt
+            reply = self.http.get(
+                f"{self.hub_url}/hub/spawn",
+                headers=NAVIGATE,
+                allow_redirects=False,
+                timeout=HTTP_TIMEOUT_S,
+            )
+            if reply.status_code != 302:  # the hub's error page: the start failed at once
+                continue
+            deadline = time.monotonic() + timeout_s
+            while (state := self._server_state()) == "pending":
+                if time.monotonic() > deadline:
+                    raise StepFailed("server start", f"not ready after {timeout_s:.0f} s")
+                if self.stop.wait(0.25):
+                    raise Stopped()
+            if state == "ready":
+                reply = self.http.get(
+                    f"{self.server_url}/lab", headers=NAVIGATE, timeout=HTTP_TIMEOUT_S
+                )
+                self._check("server start", reply, (200,))
+                return Step("server start", time.monotonic() - started, START_UP)
+        raise StepFailed("server start", f"the hub failed to start it {SERVER_ATTEMPTS} times")
+
+    def _server_state(self) -> str:
+        """``ready``, ``pending``, or ``failed`` (the hub stopped trying), from the hub's API."""
         reply = self.http.get(
             f"{self.hub_url}/hub/api/users/{self.name}",
             headers={**FETCH, "X-XSRFToken": self._xsrf("/hub/")},
@@ -226,9 +243,9 @@ class HubLearner:
         self._check("server start", reply, (200,))
         user = reply.json()
         server = user.get("servers", {}).get("", {})
-        if not user.get("pending") and not server:
-            raise StepFailed("server start", "the hub stopped trying to start the server")
-        return bool(server.get("ready"))
+        if server.get("ready"):
+            return "ready"
+        return "pending" if user.get("pending") or server else "failed"
 
     def open_notebook(self, path: str) -> tuple[Kernel, Step]:
         """Open a notebook's session, as JupyterLab does when the learner opens it: a kernel,

@@ -140,6 +140,7 @@ class LearnerRun:
     peak_rss_mib: float = 0.0
     reconnects: int = 0
     hung_kernels: int = 0
+    server_retries: int = 0
 
     @property
     def done(self) -> bool:
@@ -220,6 +221,7 @@ def _journey(
             kernel.close()
         run.reconnects = sum(kernel.reconnects for kernel in kernels)
         run.hung_kernels = sum(kernel.replaced for kernel in kernels)
+        run.server_retries = browser.server_retries
 
 
 def _error(run: LearnerRun, step: str, summary: str, detail: str = "") -> dict[str, str]:
@@ -600,6 +602,7 @@ def _summarise(
         "first_errors": errors[:FIRST_ERRORS_IN_FULL],
         "websocket_reconnects": sum(run.reconnects for run in runs),
         "hung_kernels_replaced": sum(run.hung_kernels for run in runs),
+        "server_starts_retried": sum(run.server_retries for run in runs),
         "held": held,
         "arrival_spread_s": arrival_spread_s,
         "duration_s": round(duration_s, 1),
@@ -727,6 +730,12 @@ def _format_shape(shape: dict[str, Any]) -> str:
         f"{shape['finished']} finished, {shape['errors']} error(s); {shape['duration_s']:.0f} s "
         "in all.",
     ]
+    if shape["server_starts_retried"]:
+        lines.append(
+            f"  The hub failed to start a learner's server {shape['server_starts_retried']} "
+            "time(s); the learner started it again (a port race between learners on one "
+            "machine; see docs/instructors.md)."
+        )
     if shape["hung_kernels_replaced"]:
         lines.append(
             f"  {shape['hung_kernels_replaced']} new kernel(s) never answered and were replaced "
