@@ -72,8 +72,6 @@ SHAPE_DESCRIPTIONS = {
 NOTEBOOK_PATTERNS = ("00_*", "01_*", "02_*", "03_*")
 PARAMETERS = {"backend": "local", "interactive": False}
 """What papermill injects, as ``python -m cognito_tutorial run`` does."""
-DEFAULT_PORT = 8000
-DEFAULT_ARRIVAL_SPREAD_S = 60.0
 MAX_LEARNERS = 200
 STEP_LIMIT_S = 1.0
 """The sizing criterion: every lesson step's p95 under this, and no error."""
@@ -649,10 +647,10 @@ def check_learners(learners: int) -> int:
 
 def rehearse(
     learners: int,
-    shapes: Sequence[str] = (OWN,),
+    shapes: Sequence[str],
     *,
-    arrival_spread_s: float = DEFAULT_ARRIVAL_SPREAD_S,
-    port: int = DEFAULT_PORT,
+    arrival_spread_s: float,
+    port: int,
     report_path: Path | None = DEFAULT_REPORT,
     notebooks_dir: Path | None = None,
     progress: Callable[[Progress], None] = lambda _: None,
