@@ -10,8 +10,11 @@ TEST_STAMP := $(VENV)/.installed-test
 UV_VERSION := 0.13.9
 UV     := .tools/bin/uv
 USE_UV ?= 1
+# JupyterHub's proxy, from npm, for the room rehearsal (needs Node.js 20 and npm).
+CHP_VERSION := 5.2.0
+CHP    := .tools/chp/node_modules/.bin/configurable-http-proxy
 
-.PHONY: lab test test-fast test-aws notebooks bench lint sandbox clean
+.PHONY: lab test test-fast test-aws notebooks bench lint sandbox clean http-proxy rehearse
 
 # uv's own pip interface when uv runs here, else the venv's pip: one install command for both.
 define install
@@ -73,6 +76,18 @@ notebooks: $(STAMP)
 ## bench: benchmarks; prints a table and writes bench/results/latest.json
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+## http-proxy: configurable-http-proxy (npm) in .tools/chp, for the rehearsal; .ci/run installs it
+http-proxy: $(CHP)
+
+$(CHP):
+	npm install --prefix .tools/chp --no-audit --no-fund --save-exact configurable-http-proxy@$(CHP_VERSION)
+
+## rehearse: a room of LEARNERS (20) on a real JupyterHub here, SHAPE own|room|both; writes bench/results/room.json
+LEARNERS ?= 20
+SHAPE    ?= own
+rehearse: $(TEST_STAMP) $(CHP)
+	$(BIN)/python -m cognito_tutorial rehearse --learners $(LEARNERS) --shape $(SHAPE) $(REHEARSE_ARGS)
 
 ## sandbox: run the local Cognito sandbox in the foreground
 sandbox: $(STAMP)
