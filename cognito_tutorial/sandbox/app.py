@@ -133,14 +133,7 @@ class SandboxApp:
             ) from None
         operation = validation.operation_model(request.headers.get("X-Amz-Target"))
         if needs_signature(operation):  # as AWS: before the body is even parsed
-            verify_signature(
-                self.credentials,
-                method=request.method,
-                path=request.path,
-                query=request.query_string.decode("latin-1"),
-                headers=request.headers,
-                body=body,
-            )
+            self._check_signature(request, body)
         try:
             params = json.loads(body or b"{}", parse_constant=_not_json, parse_float=_finite_float)
             # A lone surrogate escape ("\\ud800") decodes but is not Unicode: refuse it here,
@@ -174,20 +167,24 @@ class SandboxApp:
             self._save(name, wrote=own is not None)
         return response
 
-    def _outbox(self, request: Request) -> Response:
-        """``GET /_sandbox/outbox?poolId=...&user=...``: the messages Cognito would have sent
-        (messages.py), oldest first. They hold codes, so the request must be signed with the
-        sandbox's key, as its admin operations are."""
-        if request.method != "GET":
-            raise CognitoError("UnknownOperationException", "Read the outbox with GET.")
+    def _check_signature(self, request: Request, body: bytes) -> None:
+        """The request is signed with this sandbox's key (SigV4, `credentials.py`)."""
         verify_signature(
             self.credentials,
             method=request.method,
             path=request.path,
             query=request.query_string.decode("latin-1"),
             headers=request.headers,
-            body=b"",
+            body=body,
         )
+
+    def _outbox(self, request: Request) -> Response:
+        """``GET /_sandbox/outbox?poolId=...&user=...``: the messages Cognito would have sent
+        (messages.py), oldest first. They hold codes, so the request must be signed with the
+        sandbox's key, as its admin operations are."""
+        if request.method != "GET":
+            raise CognitoError("UnknownOperationException", "Read the outbox with GET.")
+        self._check_signature(request, b"")
         with self.lock:
             messages = self.auth.state.outbox.read(
                 pool_id=request.args.get("poolId") or None, user=request.args.get("user") or None
