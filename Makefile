@@ -10,8 +10,11 @@ TEST_STAMP := $(VENV)/.installed-test
 UV_VERSION := 0.13.9
 UV     := .tools/bin/uv
 USE_UV ?= 1
+# JupyterHub's proxy, from npm, for the room rehearsal (needs Node.js 20 and npm).
+CHP_VERSION := 5.2.0
+CHP    := .tools/chp/node_modules/.bin/configurable-http-proxy
 
-.PHONY: lab test test-fast notebooks bench lint sandbox clean
+.PHONY: lab test test-fast test-aws notebooks bench lint sandbox clean http-proxy rehearse
 
 # uv's own pip interface when uv runs here, else the venv's pip: one install command for both.
 define install
@@ -60,6 +63,12 @@ test: $(TEST_STAMP)
 test-fast: $(TEST_STAMP)
 	$(BIN)/python -m pytest -m "not browser and not slow"
 
+## test-aws: the contract tests against a real user pool in your AWS account (opt-in: set
+## COGNITO_TUTORIAL_AWS_CONTRACT=yes, AWS credentials and AWS_REGION). They create only tagged
+## cognito-tutorial-contract-* pools and delete them; without the opt-in they refuse to start.
+test-aws: $(TEST_STAMP)
+	$(BIN)/python -m pytest --backend aws -m contract
+
 ## notebooks: re-run every notebook headless and commit-ready (outputs redacted)
 notebooks: $(STAMP)
 	$(BIN)/python -m cognito_tutorial run --out notebooks --in-place
@@ -67,6 +76,18 @@ notebooks: $(STAMP)
 ## bench: benchmarks; prints a table and writes bench/results/latest.json
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+## http-proxy: configurable-http-proxy (npm) in .tools/chp, for the rehearsal; .ci/run installs it
+http-proxy: $(CHP)
+
+$(CHP):
+	npm install --prefix .tools/chp --no-audit --no-fund --save-exact configurable-http-proxy@$(CHP_VERSION)
+
+## rehearse: a room of LEARNERS (20) on a real JupyterHub here, SHAPE own|room|both; writes bench/results/room.json
+LEARNERS ?= 20
+SHAPE    ?= own
+rehearse: $(TEST_STAMP) $(CHP)
+	$(BIN)/python -m cognito_tutorial rehearse --learners $(LEARNERS) --shape $(SHAPE) $(REHEARSE_ARGS)
 
 ## sandbox: run the local Cognito sandbox in the foreground
 sandbox: $(STAMP)

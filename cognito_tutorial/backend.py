@@ -65,6 +65,7 @@ def connect(
     region: str | None = None,
     *,
     endpoint: str | None = None,
+    key: Credentials | None = None,
     quiet: bool = False,
 ) -> Any:
     """A ready boto3 cognito-idp client, and a line saying where it points.
@@ -80,6 +81,7 @@ def connect(
     :param backend: "local" or "aws"; default from COGNITO_TUTORIAL_BACKEND, else "local".
     :param region: AWS region (AWS only; the sandbox always answers as us-east-1).
     :param endpoint: the URL of a running sandbox to use (local only).
+    :param key: the access key to sign with for that sandbox (default: `sandbox_credentials`).
     :param quiet: don't print where the client points.
     :returns: a botocore client for Cognito user pools; `describe_target(client)` says where.
         It notes when each sign-in Session arrives (`session_clock`), and in a notebook,
@@ -92,7 +94,7 @@ def connect(
         import botocore.session
 
         url = endpoint or os.environ.get(ENDPOINT_VARIABLE)
-        key = sandbox_credentials(url)
+        key = key or sandbox_credentials(url)
         state = None
         if not url:
             running = _own_sandbox()

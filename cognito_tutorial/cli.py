@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cognito_tutorial.commands import check, cleanup, provision, run, sandbox
+from cognito_tutorial.commands import check, cleanup, provision, rehearse, run, sandbox
 
-COMMANDS = [sandbox, run, check, provision, cleanup]
+COMMANDS = [sandbox, run, check, provision, cleanup, rehearse]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -38,11 +38,15 @@ SECRET_KEYS: frozenset[str] = frozenset(
         "REFRESH_TOKEN",
         "UserCode",
         "SOFTWARE_TOKEN_MFA_CODE",
+        "ConfirmationCode",
+        "Code",
         "SMS_MFA_CODE",
         "EMAIL_OTP_CODE",
         "SMS_OTP_CODE",
         "ANSWER",
         "CREDENTIAL",
+        "DeviceGroupKey",  # half of a device's SRP identity (PasswordVerifier and the device
+        "Salt",  # password contain "password" and are hidden whole)
     }
 )
 """Keys whose values are secrets (or one-time codes); matched exactly."""

@@ -194,8 +194,9 @@ def _fields(response: Mapping[str, Any], name: str | None) -> dict[str, str]:
     }
     if name is None and result.get("NewDeviceMetadata"):
         fields["device"] = (
-            " Cognito also returned NewDeviceMetadata: ConfirmDevice can remember this device "
-            "(optional)."
+            " Cognito also returned NewDeviceMetadata, a key for this device: to remember the "
+            "device, make up a device password and register its verifier with ConfirmDevice "
+            "(optional; lesson 07)."
         )
     elif name is None:
         fields["device"] = ""

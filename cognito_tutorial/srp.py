@@ -29,13 +29,13 @@ from datetime import UTC, datetime
 from pycognito.aws_srp import AWSSRP, long_to_hex
 
 
-class _NoAws:
-    """Stands in for the boto3 client AWSSRP wants: `SrpSignIn` computes, it never calls AWS."""
+class NoAwsClient:
+    """Stands in for the boto3 client AWSSRP wants: the SRP helpers compute, they never call AWS."""
 
     def __getattr__(self, name: str) -> object:
         if name.startswith("__"):
             raise AttributeError(name)
-        raise RuntimeError(f"SrpSignIn makes no AWS calls (tried client.{name}); use boto3")
+        raise RuntimeError(f"the SRP helpers make no AWS calls (tried client.{name}); use boto3")
 
 
 class SrpSignIn:
@@ -71,7 +71,7 @@ class SrpSignIn:
             password,
             pool_id,
             client_id,
-            client=_NoAws(),
+            client=NoAwsClient(),
             client_secret=client_secret,
         )
         self.srp_a: str = long_to_hex(self._srp.large_a_value)

@@ -148,6 +148,11 @@ def setup(cognito: Any, *, mfa: str = "ON", quiet: bool = False) -> Workspace:
     if not workspace.pool_id:
         create_pool(cognito, workspace)
         say(f"Created user pool {workspace.pool_name} ({workspace.pool_id}).")
+    if (pool or {}).get("DeviceConfiguration"):
+        # Lesson 07 turns device tracking on; the other lessons expect a pool without it.
+        settings = pool_settings(cognito, pool)
+        del settings["DeviceConfiguration"]
+        cognito.update_user_pool(**settings)
     if (pool or {}).get("MfaConfiguration", "OFF") != mfa:
         set_mfa(cognito, workspace.pool_id, mfa)
     existing = _client_ids(cognito, workspace.pool_id) if pool else set()
@@ -351,6 +356,39 @@ def set_mfa(cognito: Any, pool_id: str, mfa: str) -> None:
     if mfa != "OFF":
         options["SoftwareTokenMfaConfiguration"] = {"Enabled": True}
     cognito.set_user_pool_mfa_config(**options)
+
+
+def pool_settings(cognito: Any, pool: dict[str, Any]) -> dict[str, Any]:
+    """UpdateUserPool's arguments that leave `pool` as it is, to change one setting among them.
+
+    UpdateUserPool sets every setting it is not given back to its default (API reference), so a
+    call meant to change one setting sends all the others too: each member of UpdateUserPool's
+    request that DescribeUserPool returned, less deprecated ones it still reports.
+
+    :param cognito: a client from `connect()` (its API model names the members).
+    :param pool: DescribeUserPool's ``UserPool``.
+    :returns: keyword arguments for ``cognito.update_user_pool``, ``UserPoolId`` included.
+    """
+    members = cognito.meta.service_model.operation_model("UpdateUserPool").input_shape.members
+    settings = {name: pool[name] for name in members if name in pool}
+    settings["UserPoolId"] = pool["Id"]
+    admin_create_user = settings.get("AdminCreateUserConfig") or {}
+    if "UnusedAccountValidityDays" in admin_create_user:
+        # Deprecated for PasswordPolicy's TemporaryPasswordValidityDays, and refused beside it.
+        settings["AdminCreateUserConfig"] = {
+            key: value
+            for key, value in admin_create_user.items()
+            if key != "UnusedAccountValidityDays"
+        }
+    if "VerificationMessageTemplate" in settings:
+        # The template replaced these three; sending both could disagree.
+        for key in (
+            "EmailVerificationMessage",
+            "EmailVerificationSubject",
+            "SmsVerificationMessage",
+        ):
+            settings.pop(key, None)
+    return settings
 
 
 def _client_attr(role: str) -> str:

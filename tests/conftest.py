@@ -2,16 +2,24 @@
 
 The sandbox runs in a thread of the test process (real HTTP over 127.0.0.1) so tests can move
 its clock; tests that need the separate process start `python -m cognito_tutorial sandbox`.
+
+The behaviour tests (marked `contract`) also run against a real user pool: `make test-aws`, or
+`pytest --backend aws -m contract` with COGNITO_TUTORIAL_AWS_CONTRACT=yes, AWS credentials and a
+region (docs/sandbox.md, "Checking the sandbox against AWS"). Then `cognito` is a client for
+AWS, `make_pool` makes tagged cognito-tutorial-contract-* pools and deletes them, `clock` is the
+real clock, and a test that needs the sandbox itself is skipped with the reason.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from pathlib import Path
 
 import boto3
 import pytest
+from aws_contract import CONTRACT_POOL_PREFIX, RealClock, aws_client, require_opt_in
 from botocore.stub import Stubber
 from support import ALL_FLOWS, AWS_ACCOUNT, FakeSession, PoolUnderTest, client_for
 
@@ -43,25 +51,61 @@ def room_key(monkeypatch: pytest.MonkeyPatch, isolated_home: Path) -> Credential
     return key
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        choices=("sandbox", "aws"),
+        default="sandbox",
+        help="run the contract tests against the local sandbox (default) or a real AWS account",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--backend") == "aws":
+        require_opt_in()  # exits with the reason unless the opt-in, credentials and region are set
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On AWS only the contract tests run; each sandbox-only test is skipped with its reason."""
+    if config.getoption("--backend") != "aws":
+        return
+    for item in items:
+        if item.get_closest_marker("contract") is None:
+            item.add_marker(pytest.mark.skip(reason="not a contract test: sandbox only"))
+        elif (only := item.get_closest_marker("sandbox_only")) is not None:
+            item.add_marker(pytest.mark.skip(reason=f"sandbox only: {only.args[0]}"))
+
+
 @pytest.fixture(scope="session")
-def sandbox() -> ThreadedSandbox:
+def backend(request: pytest.FixtureRequest) -> str:
+    """ "sandbox" or "aws": where the contract tests run."""
+    return request.config.getoption("--backend")
+
+
+@pytest.fixture(scope="session")
+def sandbox(backend: str) -> ThreadedSandbox:
+    if backend == "aws":
+        pytest.skip("uses the local sandbox itself (its state, its clock or its key)")
     running = serve_in_thread(clock=ManualClock())
     yield running
     running.stop()
 
 
 @pytest.fixture(autouse=True)
-def _sandbox_clock_starts_now(request: pytest.FixtureRequest) -> None:
+def _sandbox_clock_starts_now(request: pytest.FixtureRequest, backend: str) -> None:
     """Every test that uses the sandbox starts with its clock at the real time, whatever an
     earlier test advanced it to (TOTP codes made from the real time must match)."""
-    if "sandbox" in request.fixturenames:
+    if backend == "sandbox" and {"sandbox", "cognito", "clock"} & set(request.fixturenames):
         request.getfixturevalue("sandbox").app.auth.clock = ManualClock()
 
 
 @pytest.fixture
-def clock(sandbox: ThreadedSandbox) -> ManualClock:
-    """The sandbox's clock, at now for this test; `clock.advance(181)` ages sessions."""
-    return sandbox.app.auth.clock
+def clock(request: pytest.FixtureRequest, backend: str) -> ManualClock | RealClock:
+    """The sandbox's clock, at now for this test; `clock.advance(181)` ages sessions. On AWS
+    the real clock: `advance` waits for short spans and skips the test for long ones."""
+    if backend == "aws":
+        return RealClock()
+    return request.getfixturevalue("sandbox").app.auth.clock
 
 
 @pytest.fixture(scope="session")
@@ -70,13 +114,25 @@ def sandbox_url(sandbox: ThreadedSandbox) -> str:
 
 
 @pytest.fixture(scope="session")
-def cognito(sandbox_url: str):
-    return client_for(sandbox_url)
+def cognito(request: pytest.FixtureRequest, backend: str):
+    if backend == "aws":
+        return aws_client()
+    return client_for(request.getfixturevalue("sandbox_url"))
 
 
 @pytest.fixture
-def make_pool(cognito):
-    """Factory: `make_pool(mfa="ON", flows=[...], secret=False, prevent_existence=False)`."""
+def make_pool(cognito, backend):
+    """Factory: `make_pool(mfa="ON", flows=[...], secret=False, prevent_existence=False)`.
+
+    Pools are deleted after the test. On AWS they are named cognito-tutorial-contract-* and
+    tagged project=cognito-tutorial (the tutorial's clean-up rule finds any a crash left); on
+    the sandbox they are plain test-* pools, which the tutorial's commands leave alone."""
+    made: list[str] = []
+    naming = (
+        {"prefix": CONTRACT_POOL_PREFIX, "tags": {"project": "cognito-tutorial"}}
+        if backend == "aws"
+        else {"prefix": "test-", "tags": {}}
+    )
 
     def make(
         mfa: str = "OFF",
@@ -84,10 +140,15 @@ def make_pool(cognito):
         secret: bool = False,
         prevent_existence: bool = False,
         session_minutes: int | None = None,
+        pool_settings: dict | None = None,
+        client_settings: dict | None = None,
     ) -> PoolUnderTest:
-        pool_id = cognito.create_user_pool(PoolName=f"test-{uuid.uuid4().hex[:8]}")["UserPool"][
-            "Id"
-        ]
+        pool_id = cognito.create_user_pool(
+            PoolName=f"{naming['prefix']}{uuid.uuid4().hex[:8]}",
+            UserPoolTags=naming["tags"],
+            **(pool_settings or {}),
+        )["UserPool"]["Id"]
+        made.append(pool_id)
         if mfa != "OFF":
             cognito.set_user_pool_mfa_config(
                 UserPoolId=pool_id,
@@ -101,12 +162,16 @@ def make_pool(cognito):
             options["PreventUserExistenceErrors"] = "ENABLED"
         if session_minutes:
             options["AuthSessionValidity"] = session_minutes
+        options.update(client_settings or {})
         app_client = cognito.create_user_pool_client(**options)["UserPoolClient"]
         return PoolUnderTest(
             cognito, pool_id, app_client["ClientId"], app_client.get("ClientSecret")
         )
 
-    return make
+    yield make
+    for pool_id in made:
+        with contextlib.suppress(cognito.exceptions.ResourceNotFoundException):
+            cognito.delete_user_pool(UserPoolId=pool_id)
 
 
 @pytest.fixture(scope="module")

@@ -349,6 +349,11 @@ NOT_IAM_AUTHORISED = {
     "GlobalSignOut",
     "RevokeToken",
     "ChangePassword",
+    "ConfirmDevice",
+    "UpdateDeviceStatus",
+    "GetDevice",
+    "ListDevices",
+    "ForgetDevice",
 }
 
 

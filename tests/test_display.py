@@ -68,6 +68,10 @@ def test_redact_keep_zero_and_empty() -> None:
         "UserCode",
         "MyCustomPasswordField",
         "someSecretThing",
+        "DeviceGroupKey",
+        "PasswordVerifier",
+        "Salt",
+        "device_password",
     ],
 )
 def test_secret_keys(key: str) -> None:
@@ -75,7 +79,8 @@ def test_secret_keys(key: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "key", ["TokenType", "ChallengeName", "USER_ID_FOR_SRP", "ExpiresIn", "MFAS_CAN_SETUP"]
+    "key",
+    ["TokenType", "ChallengeName", "USER_ID_FOR_SRP", "ExpiresIn", "MFAS_CAN_SETUP", "DeviceKey"],
 )
 def test_public_keys(key: str) -> None:
     assert not is_secret_key(key)

@@ -159,15 +159,63 @@ CASES = [
     ("TooManyRequestsException", "Too many requests", "Too many requests: slow down", "wait"),
     (
         "SoftwareTokenMFANotFoundException",
-        "Software Token MFA has not been enabled by the userPool.",
+        "Software Token MFA has not been enabled by the userPool",
+        "The user pool does not offer TOTP",
+        "fix_setup",
+    ),
+    (
+        "SoftwareTokenMFANotFoundException",
+        "Software Token MFA is not enabled for the user.",
         "TOTP is not set up here",
         "fix_setup",
+    ),
+    (
+        "CodeMismatchException",
+        "Invalid verification code provided, please try again.",
+        "The confirmation code did not match",
+        "fix_input",
+    ),
+    (
+        "ExpiredCodeException",
+        "Invalid code provided, please request a code again.",
+        "The confirmation code has expired or was used",
+        "fix_input",
+    ),
+    (
+        "InvalidParameterException",
+        "ConfirmDevice is not emulated by the local sandbox (device tracking); use it against AWS.",
+        "The local sandbox does not do this",
+        "fix_input",
+    ),
+    (
+        "RefreshTokenReuseException",
+        "This refresh token was replaced by refresh token rotation.",
+        "That refresh token was already rotated",
+        "restart_sign_in",
     ),
     (
         "ResourceNotFoundException",
         "User pool us-east-1_abc does not exist.",
         "The user pool or app client does not exist",
         "fix_setup",
+    ),
+    (
+        "ResourceNotFoundException",
+        "Device does not exist.",
+        "Cognito does not know this device (any more)",
+        "restart_sign_in",
+    ),
+    (
+        "InvalidParameterException",
+        "Invalid device key given.",
+        "That device key was not issued to this user",
+        "fix_input",
+    ),
+    (
+        "InvalidParameterException",
+        "DeviceSecretVerifierConfig.Salt must be a non-zero number in Base64: ...",
+        "The device's verifier is missing or unreadable",
+        "fix_input",
     ),
 ]
 

@@ -41,6 +41,11 @@ def challenge(name: str, **params: str) -> dict:
         ("SELECT_CHALLENGE", ("USERNAME", "ANSWER")),
         ("CUSTOM_CHALLENGE", ("USERNAME", "ANSWER")),
         ("DEVICE_SRP_AUTH", ("USERNAME", "DEVICE_KEY", "SRP_A")),
+        (
+            "DEVICE_PASSWORD_VERIFIER",
+            ("USERNAME", "DEVICE_KEY", "PASSWORD_CLAIM_SIGNATURE")
+            + ("PASSWORD_CLAIM_SECRET_BLOCK", "TIMESTAMP"),
+        ),
     ],
 )
 def test_each_challenge_names_its_keys_and_operation(name: str, keys: tuple[str, ...]) -> None:
@@ -120,6 +125,19 @@ def test_signed_in_means_nothing_to_send() -> None:
     assert "Nothing more to send" in step.todo and "3600 seconds" in step.happened
     for output in (str(step), step._repr_html_()):
         assert all(value[4:-4] not in output for value in tokens.values())
+
+
+def test_a_new_device_key_leads_to_confirm_device() -> None:
+    signed_in = {
+        "AuthenticationResult": {
+            "AccessToken": "a",
+            "NewDeviceMetadata": {"DeviceKey": "us-east-1_x", "DeviceGroupKey": "-abcdefgh"},
+        },
+        "ChallengeParameters": {},
+    }
+    step = next_step(signed_in)
+    assert step.signed_in and "ConfirmDevice" in step.todo
+    assert "ConfirmDevice" not in next_step({"AuthenticationResult": {"AccessToken": "a"}}).todo
 
 
 def test_unknown_challenge_points_at_the_api_reference() -> None:

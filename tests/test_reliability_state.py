@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import random
 import threading
 import time
@@ -134,7 +133,7 @@ def fail(*args, **kwargs):
 
 @pytest.mark.parametrize(
     ("module", "name"),
-    [(pickle, "dumps"), (os, "fsync"), (os, "replace")],
+    [(state, "_pickled"), (os, "fsync"), (os, "replace")],
     ids=["while-pickling", "while-writing", "while-renaming"],
 )
 def test_a_failed_save_leaves_the_previous_file_loadable(

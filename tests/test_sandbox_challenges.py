@@ -10,6 +10,8 @@ import pytest
 from expect import cognito_error
 from support import PASSWORD
 
+pytestmark = pytest.mark.contract
+
 NEW_PASSWORD = "N3w-Passw0rd!"
 
 
@@ -147,7 +149,10 @@ def test_enrol_with_access_token_then_set_preference(make_pool, clock):
     assert "Session" not in associated
     app = pyotp.TOTP(associated["SecretCode"])
     # Order matters: the preference cannot be set before the app is verified.
-    with cognito_error("InvalidParameterException", "User has not verified software token mfa"):
+    with cognito_error(
+        "InvalidParameterException",
+        "User does not have delivery config set to turn on SOFTWARE_TOKEN_MFA",
+    ):
         pool.cognito.set_user_mfa_preference(
             AccessToken=access, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True}
         )

@@ -6,6 +6,8 @@ import pytest
 from expect import cognito_error
 from support import PASSWORD
 
+pytestmark = pytest.mark.contract
+
 
 def test_explicit_auth_flows_are_enforced(make_pool):
     pool = make_pool(flows=["ALLOW_ADMIN_USER_PASSWORD_AUTH"])

@@ -294,3 +294,44 @@ def test_the_state_file_does_not_grow_with_expired_sign_ins(own_sandbox):
     grown_200, after_200 = sizes_after(200)
     assert grown_200 - grown_20 > 180 * 500  # the 180 more access tokens were held while live
     assert abs(after_200 - after_20) < 1000  # and forgotten once expired
+
+
+def test_a_rotated_out_refresh_token_is_forgotten_once_expired(make_pool, clock):
+    pool = make_pool(
+        client_settings={
+            "RefreshTokenRotation": {"Feature": "ENABLED"},
+            "RefreshTokenValidity": 1,
+            "TokenValidityUnits": {"RefreshToken": "hours"},
+        }
+    )
+    tokens = pool.sign_in(pool.create_user())["AuthenticationResult"]
+    pool.cognito.get_tokens_from_refresh_token(
+        RefreshToken=tokens["RefreshToken"], ClientId=pool.client_id
+    )
+    rotated = directory.find_pool(pool.pool_id).__dict__["sandbox_rotated_refresh_tokens"]
+    assert tokens["RefreshToken"] in rotated
+    clock.advance(HOUR + 1)
+    a_write(pool)
+    assert tokens["RefreshToken"] not in rotated
+    with cognito_error("NotAuthorizedException", "Refresh Token has expired"):
+        pool.cognito.get_tokens_from_refresh_token(
+            RefreshToken=tokens["RefreshToken"], ClientId=pool.client_id
+        )
+
+
+def test_expired_codes_and_old_messages_are_forgotten(make_pool, clock, sandbox):
+    pool = make_pool(pool_settings={"AutoVerifiedAttributes": ["email"]})
+    pool.cognito.sign_up(
+        ClientId=pool.client_id,
+        Username="ada",
+        Password="Corr3ct-Horse!",
+        UserAttributes=[{"Name": "email", "Value": "ada@example.com"}],
+    )
+    kept = sandbox.app.auth.state.outbox
+    assert any(message.pool_id == pool.pool_id for message in kept.messages)
+    clock.advance(DAY + 1)
+    a_write(pool)
+    assert not any(key.startswith(pool.pool_id) for key in kept.codes)
+    assert not any(message.pool_id == pool.pool_id for message in kept.messages)
+    with cognito_error("ExpiredCodeException"):
+        pool.cognito.confirm_sign_up(ClientId=pool.client_id, Username="ada", ConfirmationCode="1")

@@ -11,6 +11,8 @@ import pytest
 from expect import cognito_error
 from support import PASSWORD
 
+pytestmark = pytest.mark.contract
+
 
 def secret_hash(username: str, client_id: str, secret: str) -> str:
     digest = hmac.new(secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()

@@ -11,6 +11,8 @@ from support import PASSWORD
 
 from cognito_tutorial.srp import SrpSignIn
 
+pytestmark = pytest.mark.contract
+
 
 def srp_sign_in(pool, username, password, *, api="public"):
     client = SrpSignIn(username, password, pool.pool_id, pool.client_id, pool.client_secret)

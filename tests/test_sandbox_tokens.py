@@ -11,7 +11,7 @@ import jwt
 import pytest
 from expect import cognito_error
 
-REGION = "us-east-1"
+pytestmark = pytest.mark.contract
 
 
 @pytest.fixture
@@ -21,14 +21,16 @@ def signed_in(make_pool):
     return pool, user, pool.sign_in(user)["AuthenticationResult"]
 
 
-def jwks(sandbox_url: str, pool_id: str) -> dict:
-    with urllib.request.urlopen(f"{sandbox_url}/{pool_id}/.well-known/jwks.json", timeout=5) as r:
-        return json.loads(r.read())
+def jwks(pool) -> dict:
+    """The pool's JWKS, where Cognito serves it: the endpoint's /{pool id}/.well-known/."""
+    url = f"{pool.cognito.meta.endpoint_url}/{pool.pool_id}/.well-known/jwks.json"
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return json.loads(response.read())
 
 
-def verified_claims(sandbox_url, pool, token, **options):
+def verified_claims(pool, token, **options):
     header = jwt.get_unverified_header(token)
-    keys = {key["kid"]: key for key in jwks(sandbox_url, pool.pool_id)["keys"]}
+    keys = {key["kid"]: key for key in jwks(pool)["keys"]}
     assert header["alg"] == "RS256"
     assert header["kid"] in keys
     public_key = jwt.PyJWK(keys[header["kid"]]).key
@@ -36,24 +38,22 @@ def verified_claims(sandbox_url, pool, token, **options):
         token,
         public_key,
         algorithms=["RS256"],
-        issuer=f"https://cognito-idp.{REGION}.amazonaws.com/{pool.pool_id}",
+        issuer=f"https://cognito-idp.{pool.cognito.meta.region_name}.amazonaws.com/{pool.pool_id}",
         **options,
     )
 
 
-def test_id_token_claims(sandbox_url, signed_in):
+def test_id_token_claims(signed_in):
     pool, user, result = signed_in
-    claims = verified_claims(sandbox_url, pool, result["IdToken"], audience=pool.client_id)
+    claims = verified_claims(pool, result["IdToken"], audience=pool.client_id)
     assert claims["token_use"] == "id"
     assert claims["cognito:username"] == user
     assert claims["auth_time"] <= time.time() < claims["exp"]
 
 
-def test_access_token_claims(sandbox_url, signed_in):
+def test_access_token_claims(signed_in):
     pool, user, result = signed_in
-    claims = verified_claims(
-        sandbox_url, pool, result["AccessToken"], options={"verify_aud": False}
-    )
+    claims = verified_claims(pool, result["AccessToken"], options={"verify_aud": False})
     assert claims["token_use"] == "access"
     assert claims["client_id"] == pool.client_id
     assert claims["username"] == user

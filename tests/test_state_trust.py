@@ -178,6 +178,16 @@ def save_a_rich_state(path: Path, monkeypatch) -> str:
         cognito.initiate_auth(
             ClientId=public, AuthFlow="USER_SRP_AUTH", AuthParameters=srp.auth_parameters()
         )
+        outbox_pool = cognito.create_user_pool(
+            PoolName="sign-up", AutoVerifiedAttributes=["email"]
+        )["UserPool"]["Id"]
+        sign_up_client = cognito.create_user_pool_client(UserPoolId=outbox_pool, ClientName="c")
+        cognito.sign_up(  # a code and its message in the outbox
+            ClientId=sign_up_client["UserPoolClient"]["ClientId"],
+            Username="new",
+            Password=PASSWORD,
+            UserAttributes=[{"Name": "email", "Value": "new@example.com"}],
+        )
         plain = cognito.create_user_pool(PoolName="no-mfa")["UserPool"]["Id"]
         plain_client = cognito.create_user_pool_client(
             UserPoolId=plain, ClientName="c", ExplicitAuthFlows=ALL_FLOWS
@@ -188,6 +198,17 @@ def save_a_rich_state(path: Path, monkeypatch) -> str:
         cognito.revoke_token(Token=tokens["RefreshToken"], ClientId=plain_client)
         signed_in.sign_in(user)
         cognito.admin_disable_user(UserPoolId=plain, Username=user)
+        remembering = cognito.create_user_pool(
+            PoolName="devices", DeviceConfiguration={"ChallengeRequiredOnNewDevice": True}
+        )["UserPool"]["Id"]
+        remembering_client = cognito.create_user_pool_client(
+            UserPoolId=remembering, ClientName="c", ExplicitAuthFlows=ALL_FLOWS
+        )["UserPoolClient"]["ClientId"]
+        with_device = PoolUnderTest(cognito, remembering, remembering_client, None)
+        assert (
+            "NewDeviceMetadata"
+            in with_device.sign_in(with_device.create_user())["AuthenticationResult"]
+        )  # a device key
         monkeypatch.setenv("COGNITO_TUTORIAL_ENDPOINT", sandbox.url)
         monkeypatch.setenv("COGNITO_TUTORIAL_ACCESS_KEY_ID", sandbox.app.credentials.access_key_id)
         monkeypatch.setenv(
@@ -234,6 +255,17 @@ def test_a_rich_state_loads_back_through_the_allowlist(tmp_path, monkeypatch, em
     auth = loaded.auth
     assert auth.authenticators and auth.pending_secrets and auth.failures
     assert any(session.srp_challenge for session in auth.sessions.values())
+    assert auth.devices
+
+
+def test_a_state_saved_before_devices_existed_loads_with_none(tmp_path, empty_moto):
+    """A whole state file from an older sandbox is not damaged: it lacks only the new field."""
+    older = AuthState()
+    del older.devices  # what unpickling a state from before remembered devices gives
+    path = plant(tmp_path / "state.pickle", pickle.dumps(a_state(auth=older)))
+    loaded = state.load(path)
+    assert loaded.note.startswith("restored"), loaded.note
+    assert loaded.auth.devices == {}
 
 
 class Call:

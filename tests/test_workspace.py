@@ -186,3 +186,29 @@ def test_an_unreadable_record_is_ignored_with_one_line(cognito_here, capsys, tex
     assert capsys.readouterr().err.count("\n") == 1
     ws = workspace.setup(cognito_here, mfa="OFF", quiet=True)
     assert workspace.load(cognito_here) == ws
+
+
+def test_pool_settings_give_update_user_pool_the_pool_as_it_is(cognito_here):
+    ws = workspace.setup(cognito_here, mfa="ON", quiet=True)
+    before = cognito_here.describe_user_pool(UserPoolId=ws.pool_id)["UserPool"]
+    settings = workspace.pool_settings(cognito_here, before)
+    assert "UnusedAccountValidityDays" not in settings.get("AdminCreateUserConfig", {})
+    settings["DeviceConfiguration"] = {"ChallengeRequiredOnNewDevice": True}
+    cognito_here.update_user_pool(**settings)
+    after = cognito_here.describe_user_pool(UserPoolId=ws.pool_id)["UserPool"]
+    assert after["DeviceConfiguration"] == {"ChallengeRequiredOnNewDevice": True}
+    for kept in ("MfaConfiguration", "Policies", "UserPoolTags", "Name"):
+        assert after[kept] == before[kept], kept
+
+
+def test_setup_turns_device_tracking_off_for_the_other_lessons(cognito_here):
+    ws = workspace.setup(cognito_here, mfa="ON", quiet=True)
+    pool = cognito_here.describe_user_pool(UserPoolId=ws.pool_id)["UserPool"]
+    settings = workspace.pool_settings(cognito_here, pool)
+    settings["DeviceConfiguration"] = {"DeviceOnlyRememberedOnUserPrompt": True}
+    cognito_here.update_user_pool(**settings)
+    workspace.setup(cognito_here, mfa="OFF", quiet=True)
+    pool = cognito_here.describe_user_pool(UserPoolId=ws.pool_id)["UserPool"]
+    assert "DeviceConfiguration" not in pool
+    assert pool["MfaConfiguration"] == "OFF"
+    assert pool["UserPoolTags"] == {workspace.TAG_KEY: workspace.TAG_VALUE}

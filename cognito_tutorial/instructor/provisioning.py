@@ -180,6 +180,7 @@ def provision_room(
     attendees: int,
     handout: Path,
     endpoint: str | None = None,
+    key: Credentials | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[Workspace]:
     """Create one pool per attendee and write the handout, a row as each attendee is ready.
@@ -193,7 +194,9 @@ def provision_room(
     :param attendees: how many pools, 1 to :data:`MAX_ATTENDEES`.
     :param handout: the CSV to create (mode 0600; an existing file is never overwritten).
     :param endpoint: the sandbox URL learners use (goes into the handout, with the key this
-        process signs with for it: `backend.sandbox_credentials(endpoint)`); None on AWS.
+        process signs with for it: `key`, else `backend.sandbox_credentials(endpoint)`); None
+        on AWS.
+    :param key: the room sandbox's access key, when this process's default is not it.
     :param progress: called with (done, total) after each attendee.
     :returns: the attendees' workspaces, in order.
     :raises RoomHasPools: the room already has pools, or Cognito refused part-way.
@@ -210,7 +213,7 @@ def provision_room(
             f"Room {room!r} already has {len(existing)} pool(s).",
             todo=f"Delete the pools tagged room={room} first, or choose another room name.",
         )
-    key = sandbox_credentials(endpoint) if endpoint else None
+    key = (key or sandbox_credentials(endpoint)) if endpoint else None
     made: list[Workspace] = []
     with open_handout(handout) as out:
         writer = csv.DictWriter(out, fieldnames=HANDOUT_FIELDS)

@@ -7,6 +7,7 @@ This is what the tutorial teaches, so each rule names the Cognito document it fo
   [ERRORS] Developer guide, "Managing error responses" (PreventUserExistenceErrors)
   [TOTP]   Developer guide, "TOTP software token MFA"; RFC 6238
   [SRP]    amplify-js and pycognito's SRP client code (the service's half is not published)
+  [DEVICES] Developer guide, "Working with user devices in your user pool"; devices.py
   [SEEN]   messages quoted in SDK issues and source (see docs/sandbox.md for each)
 docs/sandbox.md lists every behaviour with its source and the test that checks it.
 """
@@ -19,13 +20,16 @@ import json
 import math
 import secrets
 from base64 import b64encode
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from functools import partial
 from typing import Any
 
-from . import directory, srp, totp
+from . import devices, directory, srp, totp
 from .clock import SystemClock
+from .devices import Device
 from .directory import Client, Pool, User
 from .errors import CognitoError, invalid_parameter, not_authorized
+from .messages import Outbox
 
 PUBLIC, ADMIN = "public", "admin"
 
@@ -36,7 +40,6 @@ FLOWS_BY_API = {
     ADMIN: {"ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH", "USER_SRP_AUTH"}
     | {"REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"},
 }
-NOT_EMULATED_FLOWS = {"CUSTOM_AUTH", "USER_AUTH"}
 # [API] The ExplicitAuthFlows entry each AuthFlow needs.
 REQUIRED_CLIENT_FLOW = {
     "USER_PASSWORD_AUTH": "ALLOW_USER_PASSWORD_AUTH",
@@ -64,6 +67,7 @@ LOCKOUT_RESET_SECONDS = 15 * 60
 # Spent and expired sessions are remembered this long after they expire, so their errors say why.
 SESSION_MEMORY_SECONDS = 60 * 60
 DEFAULT_DEVICE_NAME = "TOTP device"
+SESSION_PREFIX = "AYABe"
 
 WRONG_PASSWORD = "Incorrect username or password."
 SESSION_EXPIRED = "Invalid session for the user, session is expired."
@@ -85,6 +89,7 @@ class AuthSession:
     used: bool = False
     srp_challenge: srp.PasswordVerifierChallenge | None = None
     phantom: bool = False  # SRP for an unknown user when existence errors are prevented
+    device_key: str = ""  # the DEVICE_KEY this sign-in came with, carried through its challenges
 
     def expires_at(self) -> float:
         """When the session stops answering. A record from an older sandbox's state file may
@@ -135,6 +140,16 @@ class AuthState:
     authenticators: dict[str, Authenticator] = field(default_factory=dict)
     pending_secrets: dict[str, str] = field(default_factory=dict)
     failures: dict[str, Failures] = field(default_factory=dict)
+    devices: dict[str, Device] = field(default_factory=dict)
+    outbox: Outbox = field(default_factory=Outbox)  # codes sent, messages.py
+
+    def __setstate__(self, saved: dict[str, Any]) -> None:
+        """A state file from an older sandbox lacks the fields added since: they start
+        empty, as in a new state."""
+        self.__dict__.update(
+            {item.name: item.default_factory() for item in fields(self)}  # type: ignore[misc]
+        )
+        self.__dict__.update(saved)
 
 
 def _user_key(pool: Pool, user: User) -> str:
@@ -152,7 +167,13 @@ class AuthLayer:
         "AssociateSoftwareToken",
         "VerifySoftwareToken",
         "RevokeToken",
+        *devices.OPERATIONS,
+        "GetTokensFromRefreshToken",
+        "SetUserMFAPreference",
+        "AdminSetUserMFAPreference",
+        "AdminDeleteSoftwareToken",
     )
+    DEVICE_CHALLENGES = ("DEVICE_SRP_AUTH", "DEVICE_PASSWORD_VERIFIER")
 
     def __init__(self, state: AuthState | None = None, clock: Any = None) -> None:
         self.state = state or AuthState()
@@ -167,6 +188,11 @@ class AuthLayer:
             "AssociateSoftwareToken": self.associate_software_token,
             "VerifySoftwareToken": self.verify_software_token,
             "RevokeToken": self.revoke_token,
+            **{name: partial(self._device_operation, name) for name in devices.OPERATIONS},
+            "GetTokensFromRefreshToken": self.get_tokens_from_refresh_token,
+            "SetUserMFAPreference": self.set_user_mfa_preference,
+            "AdminSetUserMFAPreference": self.admin_set_user_mfa_preference,
+            "AdminDeleteSoftwareToken": self.admin_delete_software_token,
         }[operation]
         try:
             return handler(params)
@@ -178,16 +204,16 @@ class AuthLayer:
                 raise
             raise converted from error
 
+    def _device_operation(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """ConfirmDevice, ListDevices and the other device operations: devices.py."""
+        return devices.handle(operation, params, self.state.devices, self.clock.now())
+
     # --- InitiateAuth / AdminInitiateAuth ---------------------------------------------------
 
     def initiate_auth(self, params: dict[str, Any], api: str) -> dict[str, Any]:
         pool, client = self._client(params, api)
         flow = params["AuthFlow"]
         auth = params.get("AuthParameters") or {}
-        if flow in NOT_EMULATED_FLOWS:
-            raise invalid_parameter(
-                f"{flow} is not emulated by the local sandbox; use it against AWS."
-            )
         if flow not in FLOWS_BY_API[api]:
             raise invalid_parameter("Initiate Auth method not supported.")
         if REQUIRED_CLIENT_FLOW[flow] not in directory.allowed_flows(client):
@@ -198,15 +224,24 @@ class AuthLayer:
             return self._refresh(pool, client, auth)
         username = _required(auth, "USERNAME")
         self._check_secret_hash(client, auth, username)
+        device_key = auth.get("DEVICE_KEY") or ""
         if flow == "USER_SRP_AUTH":
-            return self._start_srp(pool, client, username, _required(auth, "SRP_A"), api)
+            srp_a = _required(auth, "SRP_A")
+            return self._start_srp(pool, client, username, srp_a, api, device_key)
         password = _required(auth, "PASSWORD")
         user = self._user_for_sign_in(pool, client, username)
         self._check_password(pool, user, directory.password_matches(user, password))
-        return self._after_password(pool, client, user)
+        return self._after_password(pool, client, user, device_key)
 
     def _refresh(self, pool: Pool, client: Client, auth: dict[str, str]) -> dict[str, Any]:
         token = _required(auth, "REFRESH_TOKEN")
+        if directory.rotates_refresh_tokens(client):
+            # [FLOW] "You can't authenticate with REFRESH_TOKEN_AUTH in app clients with
+            # refresh token rotation enabled" (Refresh tokens); the wording is inferred.
+            raise invalid_parameter(
+                "Refresh token rotation is enabled for this app client: refresh with "
+                "GetTokensFromRefreshToken."
+            )
         owner = directory.refresh_token_owner(pool, token)
         if directory.client_secret(client):
             # Either the username or the user's sub is accepted in the hash for refreshes.
@@ -221,7 +256,7 @@ class AuthLayer:
         return {"ChallengeParameters": {}, "AuthenticationResult": result}
 
     def _start_srp(
-        self, pool: Pool, client: Client, username: str, srp_a: str, api: str
+        self, pool: Pool, client: Client, username: str, srp_a: str, api: str, device_key: str
     ) -> dict[str, Any]:
         user = directory.find_user(pool, username)
         phantom = user is None and directory.prevents_user_existence_errors(client)
@@ -238,7 +273,7 @@ class AuthLayer:
             challenge = srp.start_password_verifier(pool.id, user_id, password or "", srp_a)
         except ValueError as error:
             raise invalid_parameter(f"SRP_A: {error}") from None
-        session = self._new_session(pool, client, user_id, "PASSWORD_VERIFIER")
+        session = self._new_session(pool, client, user_id, "PASSWORD_VERIFIER", device_key)
         record = self.state.sessions[session]
         record.srp_challenge, record.phantom = challenge, phantom
         # [SEEN] measured against AWS (ministack PR 1758): PASSWORD_VERIFIER comes without a
@@ -259,6 +294,8 @@ class AuthLayer:
         if name == "PASSWORD_VERIFIER":
             return self._password_verifier(pool, client, answers)
         session_token = params.get("Session")
+        if name in self.DEVICE_CHALLENGES:
+            return self._device_challenge(pool, client, name, session_token, answers)
         if not session_token:
             raise invalid_parameter("Missing required parameter Session")
         session = self._open_session(session_token, client, name)
@@ -271,7 +308,7 @@ class AuthLayer:
                 # Inferred: MFA_SETUP is answered with the Session VerifySoftwareToken returned.
                 raise not_authorized(SESSION_INVALID)
             session.used = True
-            return self._tokens(pool, client, user)
+            return self._finish(pool, client, user, session.device_key)
         if name == "SOFTWARE_TOKEN_MFA":
             return self._software_token_mfa(pool, client, session, user, answers)
         raise invalid_parameter(f"{name} is not emulated by the local sandbox.")
@@ -296,7 +333,9 @@ class AuthLayer:
         if user is None:
             raise not_authorized(WRONG_PASSWORD)
         self._check_password(pool, user, verified)
-        return self._after_password(pool, client, user)
+        # amplify-js and AWS's examples name the device here, not at InitiateAuth.
+        device_key = answers.get("DEVICE_KEY") or session.device_key
+        return self._after_password(pool, client, user, device_key)
 
     def _new_password(
         self,
@@ -310,7 +349,7 @@ class AuthLayer:
         directory.check_password_policy(pool, password)  # the challenge stands if refused
         session.used = True
         directory.set_new_password(user, password)
-        return self._mfa_step(pool, client, user)
+        return self._mfa_step(pool, client, user, session.device_key)
 
     def _software_token_mfa(
         self,
@@ -338,11 +377,14 @@ class AuthLayer:
             )
         app.last_step = step
         session.used = True
-        return self._tokens(pool, client, user)
+        return self._finish(pool, client, user, session.device_key)
 
     # --- AssociateSoftwareToken / VerifySoftwareToken ---------------------------------------
 
     def associate_software_token(self, params: dict[str, Any]) -> dict[str, Any]:
+        """[API] A new secret, pending until VerifySoftwareToken accepts a code from it; the
+        user's current authenticator keeps working until then ("Amazon Cognito disassociates
+        an existing software token when you verify the new token")."""
         secret = totp.new_secret()
         if params.get("Session"):
             session = self._open_session(params["Session"], None, "MFA_SETUP")
@@ -351,13 +393,17 @@ class AuthLayer:
             pool = directory.find_pool(session.pool_id)
             user = directory.user_by_username(pool, session.username)
             client = directory.pool_client(pool, session.client_id)
+            _check_pool_offers_totp(pool)
             session.used = True
-            new_session = self._new_session(pool, client, user.username, "MFA_SETUP")
+            new_session = self._new_session(
+                pool, client, user.username, "MFA_SETUP", session.device_key
+            )
             self.state.sessions[new_session].stage = "associated"
             self.state.pending_secrets[_user_key(pool, user)] = secret
             return {"SecretCode": secret, "Session": new_session}
         if params.get("AccessToken"):
             pool, user = directory.access_token_user(params["AccessToken"], self.clock.now())
+            _check_pool_offers_totp(pool)
             self.state.pending_secrets[_user_key(pool, user)] = secret
             return {"SecretCode": secret}
         raise invalid_parameter("Either AccessToken or Session must be provided.")
@@ -400,7 +446,9 @@ class AuthLayer:
             return {"Status": "SUCCESS"}
         directory.record_totp_verified(user, enable=True)
         session.used = True
-        new_session = self._new_session(pool, client, user.username, "MFA_SETUP")
+        new_session = self._new_session(
+            pool, client, user.username, "MFA_SETUP", session.device_key
+        )
         self.state.sessions[new_session].stage = "verified"
         return {"Status": "SUCCESS", "Session": new_session}
 
@@ -408,15 +456,77 @@ class AuthLayer:
 
     def revoke_token(self, params: dict[str, Any]) -> dict[str, Any]:
         pool, client = directory.find_client(params["ClientId"])
-        secret = directory.client_secret(client)
-        if secret and not hmac.compare_digest(
-            (params.get("ClientSecret") or "").encode(), secret.encode()
-        ):
-            raise not_authorized(f"Unable to verify secret hash for client {client.id}")
+        _check_client_secret(client, params.get("ClientSecret"))
         token = params["Token"]
         if directory.unverified_claims(token):
             raise CognitoError("UnsupportedTokenTypeException", "Unsupported token type.")
         directory.revoke_refresh_token(pool, client, token)
+        return {}
+
+    # --- GetTokensFromRefreshToken ----------------------------------------------------------
+
+    def get_tokens_from_refresh_token(self, params: dict[str, Any]) -> dict[str, Any]:
+        """[API] New ID and access tokens, and with refresh token rotation on the client a new
+        refresh token (the one sent then works until the client's RetryGracePeriodSeconds
+        are over). The client's secret is sent whole, as for RevokeToken; the refresh flow
+        must be allowed as for REFRESH_TOKEN_AUTH (*inferred*)."""
+        pool, client = directory.find_client(params["ClientId"])
+        _check_client_secret(client, params.get("ClientSecret"))
+        if REQUIRED_CLIENT_FLOW["REFRESH_TOKEN_AUTH"] not in directory.allowed_flows(client):
+            raise invalid_parameter(FLOW_NOT_ENABLED["REFRESH_TOKEN_AUTH"])
+        token = params["RefreshToken"]
+        user = directory.refresh_token_user(pool, client, token, self.clock.now())
+        self._check_user_can_sign_in(user)
+        result = directory.refresh(pool, client, user, token, self.clock.now())
+        return {"AuthenticationResult": result}
+
+    # --- MFA preferences and the authenticator ------------------------------------------------
+
+    def set_user_mfa_preference(self, params: dict[str, Any]) -> dict[str, Any]:
+        pool, user = directory.access_token_user(params["AccessToken"], self.clock.now())
+        return self._set_mfa_preference(pool, user, params)
+
+    def admin_set_user_mfa_preference(self, params: dict[str, Any]) -> dict[str, Any]:
+        pool = directory.find_pool(params["UserPoolId"])
+        user = directory.find_user(pool, params["Username"])
+        if user is None:
+            raise CognitoError("UserNotFoundException", "User does not exist.")
+        return self._set_mfa_preference(pool, user, params)
+
+    def _set_mfa_preference(self, pool: Pool, user: User, params: dict[str, Any]) -> dict:
+        """SoftwareTokenMfaSettings. Turning TOTP on needs a verified authenticator: [SEEN]
+        aws/aws-sdk-js-v3#4645 quotes the refusal. [API] SoftwareTokenMfaSettingsType: "You
+        can't turn off TOTP MFA for any of your users when MFA is required in your user pool;
+        you can only set the type that your user prefers": with MFA ON, Enabled false succeeds
+        and changes nothing (as measured, Stack Overflow quoted in panther-labs/panther#317).
+        SMS and e-mail MFA are refused as not emulated before this runs."""
+        settings = params.get("SoftwareTokenMfaSettings")
+        if not settings:
+            return {}
+        has_app = _user_key(pool, user) in self.state.authenticators
+        turning_on = bool(settings.get("Enabled") or settings.get("PreferredMfa"))
+        if turning_on and not has_app:
+            raise invalid_parameter(
+                "User does not have delivery config set to turn on SOFTWARE_TOKEN_MFA"
+            )
+        enabled = settings.get("Enabled")
+        if enabled is not None and not (not enabled and directory.mfa_configuration(pool) == "ON"):
+            directory.set_totp_enabled(user, bool(enabled))
+        if "PreferredMfa" in settings:
+            directory.set_totp_preferred(user, bool(settings["PreferredMfa"]))
+        return {}
+
+    def admin_delete_software_token(self, params: dict[str, Any]) -> dict[str, Any]:
+        """[API] AdminDeleteSoftwareToken: the user's authenticator and any TOTP preference
+        go; with MFA ON the next sign-in asks for MFA_SETUP."""
+        pool = directory.find_pool(params["UserPoolId"])
+        user = directory.find_user(pool, params["Username"])
+        if user is None:
+            raise CognitoError("UserNotFoundException", "User does not exist.")
+        key = _user_key(pool, user)
+        self.state.authenticators.pop(key, None)
+        self.state.pending_secrets.pop(key, None)
+        directory.forget_totp(user)
         return {}
 
     # --- access tokens for the operations moto answers ------------------------------------
@@ -437,22 +547,7 @@ class AuthLayer:
         return pool, client
 
     def _check_secret_hash(self, client: Client, values: dict[str, str], *names: str) -> None:
-        """[API] A client with a secret needs SECRET_HASH = Base64(HMAC-SHA256(secret,
-        username + client id)) on every sign-in call. [SEEN] amplify-android issue 2504 and
-        laravel-aws-cognito-auth issue 26 quote the two messages."""
-        secret = directory.client_secret(client)
-        if not secret:
-            return
-        sent = values.get("SECRET_HASH")
-        if not sent:
-            raise not_authorized(
-                f"Client {client.id} is configured with secret but SECRET_HASH was not received"
-            )
-        for name in names:
-            digest = hmac.new(secret.encode(), (name + client.id).encode(), hashlib.sha256)
-            if hmac.compare_digest(b64encode(digest.digest()), sent.encode()):
-                return
-        raise not_authorized(f"Unable to verify secret hash for client {client.id}")
+        check_secret_hash(client, values.get("SECRET_HASH"), *names)
 
     def _user_for_sign_in(self, pool: Pool, client: Client, username: str) -> User:
         user = directory.find_user(pool, username)
@@ -502,7 +597,9 @@ class AuthLayer:
             record.locked_until = now + lockout
         raise not_authorized(WRONG_PASSWORD)
 
-    def _after_password(self, pool: Pool, client: Client, user: User) -> dict[str, Any]:
+    def _after_password(
+        self, pool: Pool, client: Client, user: User, device_key: str = ""
+    ) -> dict[str, Any]:
         if user.status == "FORCE_CHANGE_PASSWORD":
             # [API] AdminCreateUser with a temporary password: the first sign-in must set one.
             attributes = {
@@ -510,7 +607,9 @@ class AuthLayer:
                 for name, value in directory.user_attributes(user).items()
                 if name != "sub"
             }
-            session = self._new_session(pool, client, user.username, "NEW_PASSWORD_REQUIRED")
+            session = self._new_session(
+                pool, client, user.username, "NEW_PASSWORD_REQUIRED", device_key
+            )
             return {
                 "ChallengeName": "NEW_PASSWORD_REQUIRED",
                 "Session": session,
@@ -520,15 +619,24 @@ class AuthLayer:
                     "userAttributes": json.dumps(attributes),
                 },
             }
-        return self._mfa_step(pool, client, user)
+        return self._mfa_step(pool, client, user, device_key)
 
-    def _mfa_step(self, pool: Pool, client: Client, user: User) -> dict[str, Any]:
+    def _mfa_step(
+        self, pool: Pool, client: Client, user: User, device_key: str = ""
+    ) -> dict[str, Any]:
         """[TOTP] ON: every user needs a factor, so one without gets MFA_SETUP. OPTIONAL: only
-        users who enabled TOTP are challenged. OFF: no MFA."""
+        users who enabled TOTP are challenged. OFF: no MFA. [DEVICES] A remembered device may
+        skip the code (devices.skips_mfa); a device that does not exist ends the sign-in."""
+        if device_key and devices.tracking(pool):
+            device = devices.for_sign_in(self.state.devices, pool, user, device_key)
+            if devices.skips_mfa(device, pool):
+                return self._finish(pool, client, user, device_key)
         mode = directory.mfa_configuration(pool)
         if mode != "OFF" and directory.totp_enabled(user):
             app = self.state.authenticators.get(_user_key(pool, user))
-            session = self._new_session(pool, client, user.username, "SOFTWARE_TOKEN_MFA")
+            session = self._new_session(
+                pool, client, user.username, "SOFTWARE_TOKEN_MFA", device_key
+            )
             return {
                 "ChallengeName": "SOFTWARE_TOKEN_MFA",
                 "Session": session,
@@ -538,14 +646,115 @@ class AuthLayer:
                 },
             }
         if mode == "ON":
-            session = self._new_session(pool, client, user.username, "MFA_SETUP")
+            session = self._new_session(pool, client, user.username, "MFA_SETUP", device_key)
             return {
                 "ChallengeName": "MFA_SETUP",
                 "Session": session,
                 # A JSON-encoded list in a string, as amplify-js parses it.
                 "ChallengeParameters": {"MFAS_CAN_SETUP": '["SOFTWARE_TOKEN_MFA"]'},
             }
+        return self._finish(pool, client, user, device_key)
+
+    def _finish(self, pool: Pool, client: Client, user: User, device_key: str) -> dict[str, Any]:
+        """The end of the password and MFA steps. [DEVICES] A sign-in that named its device now
+        proves it (DEVICE_SRP_AUTH); one without a device, in a pool that remembers devices,
+        gets tokens and a new device key (NewDeviceMetadata)."""
+        if not devices.tracking(pool):
+            return self._tokens(pool, client, user)
+        if device_key:
+            session = self._new_session(pool, client, user.username, "DEVICE_SRP_AUTH", device_key)
+            # Inferred: the parameters of this challenge are not published; USERNAME is what
+            # amplify-js reads from it.
+            return {
+                "ChallengeName": "DEVICE_SRP_AUTH",
+                "Session": session,
+                "ChallengeParameters": {"USERNAME": user.username},
+            }
+        result = self._tokens(pool, client, user)
+        result["AuthenticationResult"]["NewDeviceMetadata"] = devices.issue(
+            self.state.devices, pool, user, self.clock.now()
+        )
+        return result
+
+    # --- DEVICE_SRP_AUTH, DEVICE_PASSWORD_VERIFIER ---------------------------------------------
+
+    def _device_challenge(
+        self,
+        pool: Pool,
+        client: Client,
+        name: str,
+        session_token: str | None,
+        answers: dict[str, str],
+    ) -> dict[str, Any]:
+        """[DEVICES] The device's own SRP: DEVICE_SRP_AUTH sends its SRP_A, DEVICE_PASSWORD_VERIFIER
+        its password claim. [SEEN] AWS's Python and Java device examples and pycognito answer
+        both without a Session: DEVICE_SRP_AUTH is then matched to the user's pending challenge
+        for that device (*inferred*), DEVICE_PASSWORD_VERIFIER to its SECRET_BLOCK."""
+        device_key = _required(answers, "DEVICE_KEY")
+        username = answers["USERNAME"]
+        if name == "DEVICE_SRP_AUTH":
+            srp_a = _required(answers, "SRP_A")
+            session = (
+                self._open_session(session_token, client, name)
+                if session_token
+                else self._pending_device_session(pool, client, username, device_key)
+            )
+        else:
+            block = _required(answers, "PASSWORD_CLAIM_SECRET_BLOCK")
+            signature = _required(answers, "PASSWORD_CLAIM_SIGNATURE")
+            timestamp = _required(answers, "TIMESTAMP")
+            session = (
+                self._open_session(session_token, client, name)
+                if session_token
+                else self._session_by_secret_block(block, client, name)
+            )
+        user = self._session_user(pool, session, username)
+        self._check_user_can_sign_in(user)
+        if session.device_key != device_key:
+            raise not_authorized(SESSION_INVALID)  # inferred: the session is another device's
+        device = devices.for_sign_in(self.state.devices, pool, user, device_key)
+        if name == "DEVICE_SRP_AUTH":
+            challenge = devices.start_srp(device, srp_a)
+            session.used = True
+            token = self._new_session(
+                pool, client, user.username, "DEVICE_PASSWORD_VERIFIER", device_key
+            )
+            self.state.sessions[token].srp_challenge = challenge
+            return {
+                "ChallengeName": "DEVICE_PASSWORD_VERIFIER",
+                "Session": token,
+                "ChallengeParameters": devices.challenge_parameters(
+                    device, challenge, user.username
+                ),
+            }
+        session.used = True
+        challenge = session.srp_challenge
+        if challenge is None or not devices.verify_claim(
+            device, challenge, block, timestamp, signature
+        ):
+            # [SEEN] aws/aws-sdk-net-extensions-cognito#73: a wrong device password.
+            raise not_authorized(WRONG_PASSWORD)
+        device.last_authenticated_at = self.clock.now()
         return self._tokens(pool, client, user)
+
+    def _pending_device_session(
+        self, pool: Pool, client: Client, username: str, device_key: str
+    ) -> AuthSession:
+        """The newest live DEVICE_SRP_AUTH challenge of this client, user and device."""
+        user = directory.find_user(pool, username)
+        now = self.clock.now()
+        for token, session in reversed(self.state.sessions.items()):
+            if (
+                user is not None
+                and session.challenge == "DEVICE_SRP_AUTH"
+                and session.client_id == client.id
+                and session.username == user.username
+                and session.device_key == device_key
+                and not session.used
+                and now <= session.expires_at()
+            ):
+                return self._open_session(token, client, "DEVICE_SRP_AUTH")
+        raise not_authorized(SESSION_INVALID)
 
     def _tokens(self, pool: Pool, client: Client, user: User) -> dict[str, Any]:
         self.state.failures.pop(_user_key(pool, user), None)
@@ -554,8 +763,10 @@ class AuthLayer:
 
     # --- sessions ----------------------------------------------------------------------------
 
-    def _new_session(self, pool: Pool, client: Client, username: str, challenge: str) -> str:
-        token = secrets.token_urlsafe(192)
+    def _new_session(
+        self, pool: Pool, client: Client, username: str, challenge: str, device_key: str = ""
+    ) -> str:
+        token = new_session_string()
         self.state.sessions[token] = AuthSession(
             pool_id=pool.id,
             client_id=client.id,
@@ -563,6 +774,7 @@ class AuthLayer:
             challenge=challenge,
             created_at=self.clock.now(),
             validity_s=directory.session_validity_seconds(client),
+            device_key=device_key,
         )
         return token
 
@@ -589,11 +801,13 @@ class AuthLayer:
             )
         return session
 
-    def _session_by_secret_block(self, block: str, client: Client) -> AuthSession:
+    def _session_by_secret_block(
+        self, block: str, client: Client, challenge_name: str = "PASSWORD_VERIFIER"
+    ) -> AuthSession:
         for token, session in self.state.sessions.items():
             challenge = session.srp_challenge
             if challenge is not None and challenge.secret_block_b64 == block:
-                return self._open_session(token, client, "PASSWORD_VERIFIER")
+                return self._open_session(token, client, challenge_name)
         raise not_authorized(SESSION_INVALID)
 
     def _session_user(self, pool: Pool, session: AuthSession, username: str) -> User:
@@ -601,6 +815,49 @@ class AuthLayer:
         if directory.find_user(pool, username) is not user:
             raise not_authorized(SESSION_INVALID)
         return user
+
+
+def check_secret_hash(client: Client, sent: str | None, *names: str) -> None:
+    """[API] A client with a secret needs SECRET_HASH = Base64(HMAC-SHA256(secret,
+    username + client id)) on every sign-in call, and as SecretHash on SignUp, ForgotPassword
+    and the like. [SEEN] amplify-android issue 2504 and laravel-aws-cognito-auth issue 26 quote
+    the two messages."""
+    secret = directory.client_secret(client)
+    if not secret:
+        return
+    if not sent:
+        raise not_authorized(
+            f"Client {client.id} is configured with secret but SECRET_HASH was not received"
+        )
+    for name in names:
+        digest = hmac.new(secret.encode(), (name + client.id).encode(), hashlib.sha256)
+        if hmac.compare_digest(b64encode(digest.digest()), sent.encode()):
+            return
+    raise not_authorized(f"Unable to verify secret hash for client {client.id}")
+
+
+def _check_pool_offers_totp(pool: Pool) -> None:
+    """[TOTP] A pool whose SoftwareTokenMfaConfiguration is not enabled gives no secret."""
+    if not directory.software_token_mfa_allowed(pool):
+        raise CognitoError(
+            "SoftwareTokenMFANotFoundException",
+            "Software Token MFA has not been enabled by the userPool",
+        )
+
+
+def _check_client_secret(client: Client, sent: str | None) -> None:
+    """RevokeToken and GetTokensFromRefreshToken take the client's secret itself."""
+    secret = directory.client_secret(client)
+    if secret and not hmac.compare_digest((sent or "").encode(), secret.encode()):
+        raise not_authorized(f"Unable to verify secret hash for client {client.id}")
+
+
+def new_session_string() -> str:
+    """An opaque Session. Cognito's begin with ``AYABe`` (the Base64 of the header of the
+    encrypted message they are: AWS CLI admin-initiate-auth example, answers quoted in issues),
+    never with ``-``, which a command line would read as an option (``aws ... --session -x``
+    fails to parse)."""
+    return SESSION_PREFIX + secrets.token_urlsafe(192)
 
 
 def _required(values: dict[str, str], name: str) -> str:

@@ -1,25 +1,27 @@
 """The directory: pools, app clients, users, passwords and tokens, kept by moto.
 
-This module is the only place the authentication layer touches moto's objects. moto answers
-every directory operation itself (CreateUserPool, AdminCreateUser, ...); the authentication layer
-reads what it needs here and writes back only what sign-in changes: a new password, the TOTP
-flags moto reports in AdminGetUser, and the tokens it issues through moto so that moto's own
-GetUser, GlobalSignOut and JWKS keep working with them.
+This module is the sandbox's one adapter to moto: nothing else touches moto's objects or
+modules. moto answers every directory operation itself (CreateUserPool, AdminCreateUser, ...,
+through `moto_wsgi_app`); the authentication layer reads what it needs here and writes back only
+what sign-in changes: a new password, the TOTP flags moto reports in AdminGetUser, and the tokens
+it issues through moto so that moto's own GetUser, GlobalSignOut and JWKS keep working with them.
+
+Importing this module changes nothing in moto. `adapt_moto()`, called once by the sandbox app,
+makes the changes the sandbox needs (one shared signing key, identifiers shaped like the
+service's); `MOTO_CONTRACT` lists what of moto this module relies on, and
+tests/test_moto_contract.py names whatever a moto upgrade removed or renamed.
 """
 
 from __future__ import annotations
 
-import contextlib
-import copyreg
 import json
 import math
 import re
 import secrets
-import time as _time
+import string
 import types
 import uuid
 from base64 import urlsafe_b64decode
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -35,11 +37,14 @@ from moto.cognitoidp.models import (
     CognitoIdpUserPoolClient,
     cognitoidp_backends,
 )
+from moto.cognitoidp.utils import ID_HASH_STRATEGY
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.utils import get_service_model
 from moto.utilities.utils import load_resource
 
+from . import claims
 from .errors import CognitoError, not_authorized
+from .messages import DEFAULT_TEMPLATE, Template
 
 Pool = CognitoIdpUserPool
 Client = CognitoIdpUserPoolClient
@@ -56,6 +61,7 @@ LEGACY_FLOW_NAMES = {
 }
 DEFAULT_SESSION_VALIDITY_MINUTES = 3
 MOTO_SIGNING_KEY = "cognitoidp/resources/jwks-private.json"  # every pool's, as moto loads it
+JWKS_KEY_ID = "dummy"  # the key ID of that key in the JWKS moto serves
 
 
 def _backends() -> dict[str, Any]:
@@ -68,6 +74,20 @@ def service_model() -> Any:
     Request validation checks against this same object, so the sandbox parses the model once.
     """
     return get_service_model("cognito-idp")
+
+
+def moto_version() -> str:
+    from importlib.metadata import version
+
+    return version("moto")
+
+
+def moto_wsgi_app() -> Any:
+    """moto's own Cognito server, as a WSGI app: it answers every operation the auth layer
+    does not."""
+    from moto.moto_server.werkzeug_app import create_backend_app
+
+    return create_backend_app("cognito-idp")
 
 
 def prepare() -> None:
@@ -172,6 +192,31 @@ def mfa_configuration(pool: Pool) -> str:
     return pool.mfa_config or "OFF"
 
 
+def settle_mfa_configuration(pool_id: str) -> None:
+    """After moto's CreateUserPool or UpdateUserPool: the MfaConfiguration sent is the pool's.
+
+    moto keeps the request's MfaConfiguration in the pool's extended config, which
+    DescribeUserPool reports over the mode it actually uses (`mfa_config`, which UpdateUserPool
+    leaves alone and SetUserPoolMfaConfig changes): after either call the two could disagree.
+    Moving the value into `mfa_config` makes UpdateUserPool set the mode, as Cognito's does, and
+    DescribeUserPool report the mode in use.
+    """
+    pool = find_pool(pool_id)
+    mode = pool.extended_config.pop("MfaConfiguration", None)
+    if mode is not None:
+        pool.mfa_config = mode
+
+
+def device_configuration(pool: Pool) -> dict[str, Any]:
+    """The pool's DeviceConfiguration as CreateUserPool or UpdateUserPool set it ({} if none)."""
+    config = pool.extended_config.get("DeviceConfiguration")
+    return config if isinstance(config, dict) else {}
+
+
+def pool_arn(pool: Pool) -> str:
+    return pool.arn
+
+
 def check_password_policy(pool: Pool, password: str) -> None:
     """Raise InvalidPasswordException as Cognito words it, if the pool's policy refuses it.
 
@@ -204,6 +249,12 @@ def check_password_policy(pool: Pool, password: str) -> None:
                 "InvalidPasswordException",
                 f"Password did not conform with password policy: {reason}",
             )
+
+
+def software_token_mfa_allowed(pool: Pool) -> bool:
+    """SetUserPoolMfaConfig turned SoftwareTokenMfaConfiguration on."""
+    config = pool.token_mfa_config
+    return isinstance(config, dict) and bool(config.get("Enabled"))
 
 
 # --- users -------------------------------------------------------------------------------
@@ -239,28 +290,119 @@ def record_totp_verified(user: User, *, enable: bool) -> None:
         user.preferred_mfa_setting = "SOFTWARE_TOKEN_MFA"
 
 
+def set_totp_enabled(user: User, enabled: bool) -> None:
+    """SetUserMFAPreference's Enabled: whether sign-ins ask for a TOTP code."""
+    user.software_token_mfa_enabled = enabled
+
+
+def set_totp_preferred(user: User, preferred: bool) -> None:
+    if preferred:
+        user.preferred_mfa_setting = "SOFTWARE_TOKEN_MFA"
+    elif user.preferred_mfa_setting == "SOFTWARE_TOKEN_MFA":
+        user.preferred_mfa_setting = ""
+
+
+def forget_totp(user: User) -> None:
+    """AdminDeleteSoftwareToken: no authenticator, no TOTP preference."""
+    user.token_verified = False
+    user.software_token_mfa_enabled = False
+    set_totp_preferred(user, False)
+
+
+# --- self-service accounts: sign-up, codes, attributes -------------------------------------
+
+
+def sign_up(pool: Pool, client: Client, username: str, password: str, attributes: list) -> User:
+    """A new UNCONFIRMED user, made by moto's SignUp (which also files an e-mail or phone
+    username under its attribute, in a pool with UsernameAttributes)."""
+    if find_user(pool, username) is not None:
+        # [SEEN] quoted by amplify-js apps' error handling and their UI tests.
+        raise CognitoError("UsernameExistsException", "User already exists")
+    user, _ = pool.backend.sign_up(client.id, username, password, attributes)
+    return user
+
+
+def user_status(user: User) -> str:
+    """UNCONFIRMED, CONFIRMED, FORCE_CHANGE_PASSWORD, RESET_REQUIRED, ..."""
+    return str(getattr(user.status, "value", user.status))
+
+
+def confirm_user(user: User) -> None:
+    user.status = _moto_models.UserStatus.CONFIRMED
+
+
+def mark_verified(user: User, attribute: str) -> None:
+    """``email_verified`` or ``phone_number_verified`` becomes true."""
+    user.update_attributes([{"Name": f"{attribute}_verified", "Value": "true"}])
+
+
+def auto_verified_attributes(pool: Pool) -> list[str]:
+    """The pool's AutoVerifiedAttributes: where Cognito sends a new user's code."""
+    return list(pool.extended_config.get("AutoVerifiedAttributes") or [])
+
+
+def account_recovery(pool: Pool) -> list[str]:
+    """AccountRecoverySetting's mechanisms, by priority (verified_email, verified_phone_number,
+    admin_only). Without one, the legacy order: phone first, then e-mail (CreateUserPool)."""
+    setting = pool.extended_config.get("AccountRecoverySetting") or {}
+    mechanisms = setting.get("RecoveryMechanisms") if isinstance(setting, dict) else None
+    if not mechanisms:
+        return ["verified_phone_number", "verified_email"]
+    ordered = sorted(mechanisms, key=lambda mechanism: mechanism.get("Priority", 0))
+    return [mechanism.get("Name", "") for mechanism in ordered]
+
+
+def verification_template(pool: Pool) -> Template:
+    """The pool's verification message (VerificationMessageTemplate, or the older
+    EmailVerificationMessage, EmailVerificationSubject and SmsVerificationMessage)."""
+    config = pool.extended_config
+    template = config.get("VerificationMessageTemplate") or {}
+    return Template(
+        template.get("EmailSubject")
+        or config.get("EmailVerificationSubject")
+        or DEFAULT_TEMPLATE.subject,
+        template.get("EmailMessage")
+        or config.get("EmailVerificationMessage")
+        or DEFAULT_TEMPLATE.email,
+        template.get("SmsMessage") or config.get("SmsVerificationMessage") or DEFAULT_TEMPLATE.sms,
+    )
+
+
+def reset_password(pool: Pool, user: User) -> None:
+    """AdminResetUserPassword: moto's checks (enabled, confirmed, a verified address), then
+    RESET_REQUIRED."""
+    pool.backend.admin_reset_user_password(pool.id, user.username)
+
+
+def update_attributes(pool: Pool, user: User, attributes: list) -> None:
+    """UpdateUserAttributes as moto applies it (an e-mail already used as a username in the
+    pool is refused with AliasExistsException)."""
+    pool.backend.admin_update_user_attributes(pool.id, user.username, attributes)
+
+
+def delete_attributes(user: User, names: list[str]) -> None:
+    user.delete_attributes(names)
+
+
+def delete_user(pool: Pool, user: User) -> None:
+    pool.backend.admin_delete_user(pool.id, user.username)
+
+
 # --- tokens ------------------------------------------------------------------------------
 
 
 def issue_tokens(pool: Pool, client: Client, user: User, now: float) -> dict[str, Any]:
-    """A new AuthenticationResult: access, ID and refresh tokens.
+    """A new AuthenticationResult: access, ID and refresh tokens of one new sign-in.
 
     Their times come from the sandbox's clock (`now`), so that a virtual clock ages them as it
     ages sessions. The access token is registered with moto, whose GetUser, GlobalSignOut and
     the like look it up there; the refresh token is sealed (`_seal_refresh_token`) and keeps
     nothing in the state, as Cognito's encrypted refresh tokens carry what they stand for.
     """
-    refresh_token, origin_jti = _seal_refresh_token(pool, client, user, now)
-    with _moto_clock_at(now):
-        access_token, expires_in = pool.create_access_token(client.id, user.username, origin_jti)
-        id_token = _id_token(pool, client, user, origin_jti)
-    return {
-        "AccessToken": access_token,
-        "ExpiresIn": expires_in,
-        "TokenType": "Bearer",
-        "RefreshToken": refresh_token,
-        "IdToken": id_token,
-    }
+    sign_in = claims.SignIn.new(now)
+    expires_at = math.ceil(now + refresh_token_validity_seconds(client))
+    refresh_token = _seal_refresh_token(pool, client, user, sign_in, expires_at)
+    return _authentication_result(pool, client, user, now, sign_in, refresh_token)
 
 
 def refresh_token_user(pool: Pool, client: Client, refresh_token: str, now: float) -> User:
@@ -278,20 +420,113 @@ def refresh_token_user(pool: Pool, client: Client, refresh_token: str, now: floa
 def refresh(
     pool: Pool, client: Client, user: User, refresh_token: str, now: float
 ) -> dict[str, Any]:
-    """New access and ID tokens from a refresh token `refresh_token_user` accepted (no new
-    refresh token, as Cognito)."""
+    """New access and ID tokens from a refresh token `refresh_token_user` accepted, for the
+    same sign-in (its ``auth_time`` and ``origin_jti``). With refresh token rotation on the
+    client (`rotates_refresh_tokens`), a new refresh token too, until the same expiry ("the
+    overall refresh token lifetime remains fixed": AWS re:Post, *Rotated Refresh Token
+    Validity*), and the one sent stops working once the client's grace period is over."""
     issued = _live_refresh_token(pool, refresh_token, now)
-    with _moto_clock_at(now):
-        access_token, expires_in = pool.create_access_token(
-            client.id, user.username, issued.origin_jti
-        )
-        id_token = _id_token(pool, client, user, issued.origin_jti)
-    return {
+    sign_in = issued.sign_in(now)
+    rotated = None
+    if rotates_refresh_tokens(client):
+        rotated = _seal_refresh_token(pool, client, user, sign_in, issued.expires_at)
+        _rotated_out(pool)[refresh_token] = now + _retry_grace_seconds(client)
+    return _authentication_result(pool, client, user, now, sign_in, rotated)
+
+
+def rotates_refresh_tokens(client: Client) -> bool:
+    """RefreshTokenRotation Feature ENABLED on the app client (CreateUserPoolClient)."""
+    rotation = client.extended_config.get("RefreshTokenRotation")
+    return isinstance(rotation, dict) and rotation.get("Feature") == "ENABLED"
+
+
+def _retry_grace_seconds(client: Client) -> int:
+    """RetryGracePeriodSeconds, 0 to 60; *inferred*: 0 when not set."""
+    seconds = client.extended_config["RefreshTokenRotation"].get("RetryGracePeriodSeconds")
+    return min(max(seconds, 0), 60) if _is_whole_number(seconds) else 0
+
+
+def _rotated_out(pool: Pool) -> dict[str, float]:
+    """Refresh tokens a rotation replaced, with the end of their grace period."""
+    return pool.__dict__.setdefault("sandbox_rotated_refresh_tokens", {})
+
+
+def _authentication_result(
+    pool: Pool,
+    client: Client,
+    user: User,
+    now: float,
+    sign_in: claims.SignIn,
+    refresh_token: str | None,
+) -> dict[str, Any]:
+    issuer = f"https://cognito-idp.{pool.region}.amazonaws.com/{pool.id}"
+    subject = _subject(client, user)
+    access_seconds = token_validity_seconds(client, "AccessToken")
+    access_token = _sign(
+        pool, claims.access_token(issuer, client.id, subject, sign_in, now, access_seconds)
+    )
+    pool.access_tokens[access_token] = (client.id, user.username)  # moto's GetUser reads it
+    id_seconds = token_validity_seconds(client, "IdToken")
+    id_token = _sign(pool, claims.id_token(issuer, client.id, subject, sign_in, now, id_seconds))
+    result: dict[str, Any] = {
         "AccessToken": access_token,
-        "ExpiresIn": expires_in,
+        "ExpiresIn": access_seconds,
         "TokenType": "Bearer",
-        "IdToken": id_token,
     }
+    if refresh_token is not None:
+        result["RefreshToken"] = refresh_token
+    result["IdToken"] = id_token
+    return result
+
+
+def _subject(client: Client, user: User) -> claims.Subject:
+    """The user as the tokens show them to this app client: the attributes in its
+    ReadAttributes (all of them when it has none, as CreateUserPoolClient's default), never a
+    developer-only (``dev:``) one, and the user's groups."""
+    readable = client.extended_config.get("ReadAttributes")
+    attributes = {
+        name: value
+        for name, value in user_attributes(user).items()
+        if name != "sub" and not name.startswith("dev:") and (not readable or name in readable)
+    }
+    groups = tuple(
+        claims.Group(group.group_name, group.role_arn or None, group.precedence)
+        for group in user.groups
+    )
+    return claims.Subject(user.id, user.username, attributes, groups)
+
+
+def _sign(pool: Pool, payload: dict[str, Any]) -> str:
+    """A JWT signed with the pool's key, under the key ID its JWKS publishes."""
+    return jwt.encode({"kid": JWKS_KEY_ID, "alg": "RS256"}, payload, pool.json_web_key)
+
+
+# CreateUserPoolClient reference: AccessTokenValidity and IdTokenValidity, in
+# TokenValidityUnits (hours unless set), range from five minutes to one day, default one hour.
+DEFAULT_TOKEN_SECONDS = 60 * 60
+TOKEN_SECONDS_RANGE = (5 * 60, 24 * 60 * 60)
+
+
+def token_validity_seconds(client: Client, kind: str) -> int:
+    """How long the client's access (``kind="AccessToken"``) or ID (``"IdToken"``) tokens
+    last. A value outside Cognito's range is brought into it, and 0 or an unreadable value
+    means the default (*inferred*: the service refuses such values when the client is made)."""
+    seconds = _validity_seconds(client, kind, "hours")
+    if seconds <= 0:
+        return DEFAULT_TOKEN_SECONDS
+    low, high = TOKEN_SECONDS_RANGE
+    return min(max(seconds, low), high)
+
+
+def _validity_seconds(client: Client, kind: str, default_unit: str) -> int:
+    """``<kind>Validity`` times its unit in TokenValidityUnits, or 0 if it is not readable."""
+    units = client.extended_config.get("TokenValidityUnits") or {}
+    unit = units.get(kind, default_unit) if isinstance(units, dict) else default_unit
+    try:
+        value = int(client.extended_config.get(f"{kind}Validity") or 0)
+        return value * SECONDS_PER_UNIT.get(unit, SECONDS_PER_UNIT[default_unit])
+    except (TypeError, ValueError, OverflowError):
+        return 0
 
 
 def refresh_token_owner(pool: Pool, refresh_token: str) -> str | None:
@@ -384,8 +619,9 @@ def _reduce_rsa_key(key: RSAKey) -> tuple[Any, tuple[dict[str, Any]]]:
     return RSAKey.import_key, (key.as_dict(private=True),)
 
 
-# moto keeps each pool's signing key as a joserfc key, which does not pickle by itself.
-copyreg.pickle(RSAKey, _reduce_rsa_key)
+# moto keeps each pool's signing key as a joserfc key, which does not pickle by itself: the state
+# file's pickler uses these reducers (state.save), so nothing is registered process-wide.
+PICKLE_REDUCERS = {RSAKey: _reduce_rsa_key}
 
 
 class _OneImportOfTheSharedKey:
@@ -410,7 +646,44 @@ class _OneImportOfTheSharedKey:
         return self._imported[fingerprint]
 
 
-_moto_models.jwk = types.SimpleNamespace(RSAKey=_OneImportOfTheSharedKey())
+# --- identifiers shaped like the service's ------------------------------------------------
+
+# A pool id is the region, "_" and 9 letters and digits (us-east-1_cDd9TR9a5); an app client id
+# 26 lower-case letters and digits (1irae6vkl1v4f8so6o09h787ev); both as the API reference's
+# examples and the service's answers show them. A client secret: *inferred* 52 lower-case
+# letters and digits (the API model allows 24-64 characters of [\w+]; moto's UUID, with its
+# hyphens, does not even match that pattern, so RevokeToken could not take it back).
+POOL_ID_ALPHABET = string.ascii_letters + string.digits
+POOL_ID_LENGTH = 9
+CLIENT_ID_ALPHABET = string.ascii_lowercase + string.digits
+CLIENT_ID_LENGTH = 26
+CLIENT_SECRET_LENGTH = 52
+_moto_generate_id = _moto_models.generate_id
+_moto_create_user_pool_client = _moto_models.CognitoIdpBackend.create_user_pool_client
+
+
+def _random_text(alphabet: str, length: int) -> str:
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def _cognito_shaped_id(strategy: str | None, *args: Any) -> str:
+    """Stands in for moto's ``generate_id``, which moto calls for a new pool with (region,
+    name, settings) and for a new app client with (pool id, generate secret, settings).
+
+    moto's HASH strategy (reproducible ids, set by an environment variable) is left as it is.
+    Pools from an older state file keep moto's ids (``us-east-1_<32 hex>``) and work as before.
+    """
+    if strategy == ID_HASH_STRATEGY:
+        return _moto_generate_id(strategy, *args)
+    if "_" in str(args[0]):  # a pool id: this is an app client's
+        return _random_text(CLIENT_ID_ALPHABET, CLIENT_ID_LENGTH)
+    return _random_text(POOL_ID_ALPHABET, POOL_ID_LENGTH)
+
+
+def _create_user_pool_client(self: Any, *args: Any, **kwargs: Any) -> Client:
+    client = _moto_create_user_pool_client(self, *args, **kwargs)
+    client.secret = _random_text(CLIENT_ID_ALPHABET, CLIENT_SECRET_LENGTH)
+    return client
 
 
 def snapshot() -> dict[str, Any]:
@@ -439,36 +712,36 @@ def moto_error(error: Exception) -> CognitoError | None:
 # --- token lifetimes, and forgetting what Cognito would no longer honour ------------------
 
 
-class _SandboxTime:
-    """Stands in for the ``time`` module inside ``moto.cognitoidp.models``.
-
-    moto stamps each token's ``iat`` and ``exp`` with ``time.time()``. While the sandbox issues
-    tokens (`_moto_clock_at`) that reads the sandbox's clock instead, so that a virtual clock
-    (tests, headless runs) ages tokens as it ages sessions, and tokens expire in the order they
-    were issued. Everything else is the real module.
-    """
-
-    def __init__(self) -> None:
-        self.now: float | None = None
-
-    def time(self) -> float:
-        return _time.time() if self.now is None else self.now
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(_time, name)
+def adapt_moto() -> None:
+    """Make moto's Cognito models sign with one shared key object (`_OneImportOfTheSharedKey`)
+    and give new pools, app clients and secrets identifiers shaped like the service's
+    (`_cognito_shaped_id`, `_create_user_pool_client`). Called once by the sandbox app, never at
+    import: a process that only imports the sandbox's modules leaves moto as it is. Safe to call
+    again."""
+    if not isinstance(_moto_models.jwk, types.SimpleNamespace):
+        _moto_models.jwk = types.SimpleNamespace(RSAKey=_OneImportOfTheSharedKey())
+    _moto_models.generate_id = _cognito_shaped_id
+    _moto_models.CognitoIdpBackend.create_user_pool_client = _create_user_pool_client
 
 
-_SANDBOX_TIME = _SandboxTime()
-_moto_models.time = _SANDBOX_TIME
-
-
-@contextlib.contextmanager
-def _moto_clock_at(now: float) -> Iterator[None]:
-    _SANDBOX_TIME.now = now
-    try:
-        yield
-    finally:
-        _SANDBOX_TIME.now = None
+# What this module relies on in moto, checked by tests/test_moto_contract.py: module names,
+# then the attributes of a backend, a pool, an app client and a user that it reads or writes.
+MOTO_CONTRACT = {
+    "moto.cognitoidp.models": [
+        "cognitoidp_backends", "jwk", "generate_id", "CognitoIdpBackend", "UserStatus",
+    ],
+    "moto.cognitoidp.utils": ["ID_HASH_STRATEGY"],
+    "CognitoIdpBackend": ["user_pools", "admin_get_user", "create_user_pool_client"],
+    "CognitoIdpUserPool": [
+        "id", "region", "backend", "clients", "users", "access_tokens", "id_tokens",
+        "refresh_tokens", "json_web_key", "extended_config", "mfa_config", "sign_out",
+    ],
+    "CognitoIdpUserPoolClient": ["id", "secret", "generate_secret", "extended_config"],
+    "CognitoIdpUser": [
+        "id", "username", "password", "status", "enabled", "attributes", "token_verified",
+        "software_token_mfa_enabled", "preferred_mfa_setting",
+    ],
+}  # fmt: skip
 
 
 # CreateUserPoolClient reference: RefreshTokenValidity, in TokenValidityUnits.RefreshToken
@@ -482,13 +755,7 @@ def refresh_token_validity_seconds(client: Client) -> int:
     """How long the client's refresh tokens last. A value outside Cognito's range is brought
     into it, and 0 or an unreadable value means the default (*inferred*: the service refuses
     such values when the client is created)."""
-    units = client.extended_config.get("TokenValidityUnits") or {}
-    unit = units.get("RefreshToken", "days") if isinstance(units, dict) else "days"
-    try:
-        seconds = int(client.extended_config.get("RefreshTokenValidity") or 0)
-        seconds *= SECONDS_PER_UNIT.get(unit, SECONDS_PER_UNIT["days"])
-    except (TypeError, ValueError, OverflowError):
-        seconds = 0
+    seconds = _validity_seconds(client, "RefreshToken", "days")
     if seconds <= 0:
         return DEFAULT_REFRESH_TOKEN_SECONDS
     low, high = REFRESH_TOKEN_SECONDS_RANGE
@@ -506,6 +773,16 @@ class IssuedRefreshToken:
     sub: str | None = None
     expires_at: int | None = None
     marker: str | None = None  # the user's sign-out marker when it was issued
+    auth_time: int | None = None  # None in tokens sealed before tokens carried the sign-in
+    event_id: str | None = None
+
+    def sign_in(self, now: float) -> claims.SignIn:
+        """The sign-in this token continues (``now`` and a new event for an older token)."""
+        return claims.SignIn(
+            self.origin_jti,
+            int(now) if self.auth_time is None else self.auth_time,
+            self.event_id or str(uuid.uuid4()),
+        )
 
 
 # moto's GlobalSignOut and AdminUserGlobalSignOut (pool.sign_out) set every entry of the user in
@@ -532,21 +809,25 @@ def _sign_out_marker(pool: Pool, user: User) -> str:
     return entry[2]
 
 
-def _seal_refresh_token(pool: Pool, client: Client, user: User, now: float) -> tuple[str, str]:
+def _seal_refresh_token(
+    pool: Pool, client: Client, user: User, sign_in: claims.SignIn, expires_at: int | None
+) -> str:
     """A refresh token that carries what it stands for, encrypted with the pool's key: a
-    compact JWE, as Cognito's are. Nothing is stored for it; its expiry comes from the client's
-    RefreshTokenValidity. Returns the token and its ``origin_jti``."""
-    origin_jti = str(uuid.uuid4())
+    compact JWE, as Cognito's are. Nothing is stored for it; it expires at `expires_at` (the
+    client's RefreshTokenValidity after the sign-in; None, from a bare UUID of an older
+    state file, never)."""
     contents = {
         "client_id": client.id,
         "username": user.username,
-        "origin_jti": origin_jti,
+        "origin_jti": sign_in.origin_jti,
         "sub": user.id,
-        "exp": math.ceil(now + refresh_token_validity_seconds(client)),
+        "exp": expires_at,
         "marker": _sign_out_marker(pool, user),
+        "auth_time": sign_in.auth_time,
+        "event_id": sign_in.event_id,
     }
     payload = json.dumps(contents, separators=(",", ":"))
-    return jwe.encrypt_compact(_REFRESH_TOKEN_SEAL, payload, _refresh_token_key(pool)), origin_jti
+    return jwe.encrypt_compact(_REFRESH_TOKEN_SEAL, payload, _refresh_token_key(pool))
 
 
 def _unseal_refresh_token(pool: Pool, refresh_token: str) -> IssuedRefreshToken | None:
@@ -565,6 +846,8 @@ def _unseal_refresh_token(pool: Pool, refresh_token: str) -> IssuedRefreshToken 
             contents["sub"],
             contents["exp"],
             contents["marker"],
+            contents.get("auth_time"),
+            contents.get("event_id"),
         )
     except (JoseError, ValueError, TypeError, KeyError):
         return None
@@ -587,11 +870,19 @@ def _live_refresh_token(pool: Pool, refresh_token: str, now: float) -> IssuedRef
     sealed = _unseal_refresh_token(pool, refresh_token)
     if sealed is not None:
         # [SEEN] amplify-js issue 4542 quotes the message.
-        if sealed.expires_at < now:
+        if sealed.expires_at is not None and sealed.expires_at < now:
             raise not_authorized("Refresh Token has expired")
         marker = pool.refresh_tokens.get(_SIGN_OUT_MARKER + sealed.sub)
         if refresh_token in pool.refresh_tokens or not marker or marker[2] != sealed.marker:
             raise not_authorized("Refresh Token has been revoked")
+        grace_ends = _rotated_out(pool).get(refresh_token)
+        if grace_ends is not None and now > grace_ends:
+            # The exception the API model names for this; its message is *inferred*.
+            raise CognitoError(
+                "RefreshTokenReuseException",
+                "This refresh token was replaced by refresh token rotation; "
+                "use the refresh token issued with it.",
+            )
         return sealed
     if refresh_token not in pool.refresh_tokens or refresh_token.startswith(_SIGN_OUT_MARKER):
         raise not_authorized("Invalid Refresh Token.")
@@ -601,24 +892,18 @@ def _live_refresh_token(pool: Pool, refresh_token: str, now: float) -> IssuedRef
     return IssuedRefreshToken(*issued)
 
 
-def _id_token(pool: Pool, client: Client, user: User, origin_jti: str) -> str:
-    """A new ID token. moto records each one, but nothing reads that record (no Cognito
-    operation takes an ID token): dropping it keeps the state to what is used."""
-    id_token, _ = pool.create_id_token(client.id, user.username, origin_jti)
-    pool.id_tokens.pop(id_token, None)
-    return id_token
-
-
 def forget_expired_tokens(now: float) -> int:
     """Forget the tokens moto holds that Cognito would no longer honour; returns how many.
 
     Access tokens past their ``exp`` (and ID tokens, which older state files hold); revocations
     of sealed refresh tokens once the token has expired; the sign-out markers of users who no
-    longer exist. moto issues every access token for one hour of the sandbox's clock, so each
-    pool's dict of them is in expiry order: reading it from the oldest and stopping at the first
-    live token costs what is forgotten, not what is kept (a clock set back, as tests do, only
-    delays forgetting). A forgotten token answers as an expired one (`access_token_user` and
-    `_live_refresh_token` check expiry first).
+    longer exist. Each pool's dict of access tokens is in the order they were issued, nearly in
+    expiry order (each app client's AccessTokenValidity, one hour by default, at most a day):
+    reading it from the oldest and stopping at the first live token costs what is forgotten, not
+    what is kept. A short-lived token issued after a longer-lived one waits for it (at most a
+    day), and a clock set back, as tests do, only delays forgetting. A forgotten token answers
+    as an expired one (`access_token_user` and `_live_refresh_token` check expiry first).
+    Rotated-out refresh tokens are forgotten once they have expired.
     """
     forgotten = 0
     for backend in list(_backends().values()):
@@ -626,7 +911,23 @@ def forget_expired_tokens(now: float) -> int:
             forgotten += _forget_expired_jwts(pool.access_tokens, now)
             forgotten += _forget_expired_jwts(pool.id_tokens, now)
             forgotten += _forget_refresh_token_entries(pool, now)
+            forgotten += _forget_rotated_out(pool, now)
     return forgotten
+
+
+def _forget_rotated_out(pool: Pool, now: float) -> int:
+    """Rotated-out refresh tokens once they have expired (they answer as expired then)."""
+    rotated = pool.__dict__.get("sandbox_rotated_refresh_tokens")
+    if not rotated:
+        return 0
+    stale = []
+    for token in rotated:
+        sealed = _unseal_refresh_token(pool, token)
+        if sealed is None or (sealed.expires_at is not None and sealed.expires_at < now):
+            stale.append(token)
+    for token in stale:
+        del rotated[token]
+    return len(stale)
 
 
 def _forget_refresh_token_entries(pool: Pool, now: float) -> int:

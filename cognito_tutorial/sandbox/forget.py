@@ -11,7 +11,11 @@ every FORGET_EVERY_SECONDS of the sandbox's clock, the sandbox forgets:
   sealed and keep nothing, and ID tokens are not kept at all);
 - sessions SESSION_MEMORY_SECONDS after they expired (`auth.AuthSession.remembered`);
 - failure counts after fifteen minutes without a sign-in attempt (`auth.Failures.has_lapsed`);
-- authenticators, pending secrets and failure counts of users or pools that no longer exist.
+- authenticators, pending secrets and failure counts of users or pools that no longer exist;
+- devices of users or pools that no longer exist, and device keys never confirmed within a day
+  (`devices.forget_stale`). Confirmed devices are long-lived: they stay until forgotten.
+- codes past their expiry or of users that no longer exist, and the outbox's messages after
+  a day (`messages.Outbox.forget`).
 
 Each rule is the same one the sandbox applies when it answers, so forgetting changes no answer:
 a forgotten token is refused as an expired one, a forgotten session as one past its memory.
@@ -23,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import directory
+from . import devices, directory
 from .auth import AuthLayer, AuthState
 
 FORGET_EVERY_SECONDS = 60
@@ -37,6 +41,8 @@ class Forgotten:
     sessions: int = 0
     failure_counts: int = 0
     user_records: int = 0
+    devices: int = 0
+    codes_and_messages: int = 0
 
 
 class Forgetting:
@@ -72,6 +78,8 @@ def forget(state: AuthState, now: float) -> Forgotten:
         for key in [k for k in records if not _user_exists(users, k)]:
             del records[key]
             forgotten.user_records += 1
+    forgotten.devices = devices.forget_stale(state.devices, users, now)
+    forgotten.codes_and_messages = state.outbox.forget(now, users)
     return forgotten
 
 

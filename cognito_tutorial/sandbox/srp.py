@@ -10,6 +10,10 @@ The exchange (AWS developer guide, "User pool authentication flow", USER_SRP_AUT
    and a TIMESTAMP, keyed with a key only someone with the password can derive:
    `verify_password_claim`.
 
+Remembered devices use the same exchange (DEVICE_SRP_AUTH, DEVICE_PASSWORD_VERIFIER) with the
+verifier the device registered with ConfirmDevice: `start_with_verifier` and `verify_claim`, with
+the device group key in the pool name's place and the device key in the user name's.
+
 Cognito's service code is not public, so every rule below is the mirror image of what the
 clients that work against it compute: pycognito's ``aws_srp.py``
 (https://github.com/NabuCasa/pycognito/blob/master/pycognito/aws_srp.py) and amplify-js's
@@ -135,16 +139,29 @@ def start_password_verifier(
     :returns: the challenge to send (salt, B, secret block) and to keep for the answer.
     :raises ValueError: SRP_A is not hex, or A % N == 0 (RFC 5054 section 2.5.4).
     """
+    # A 128-bit salt. It goes out as hex without leading zeros: amplify-js reads SALT as a
+    # number, pycognito pads the string as is, and the two only agree on that form.
+    salt = secrets.randbits(128)
+    v = pow(G, _password_x(pool_id, user_id_for_srp, salt, password), N)
+    return start_with_verifier(v, salt, srp_a_hex)
+
+
+def start_with_verifier(v: int, salt: int, srp_a_hex: str) -> PasswordVerifierChallenge:
+    """Start an SRP exchange for a verifier the server holds: draw b and a SECRET_BLOCK.
+
+    User SRP computes v afresh from the password (`start_password_verifier`); device SRP uses
+    the verifier the device registered with ConfirmDevice.
+
+    :param v: the verifier g^x mod N.
+    :param salt: the salt x was derived with; SALT goes out as its hex, without leading zeros.
+    :param srp_a_hex: the client's SRP_A, hex.
+    :raises ValueError: SRP_A is not hex, or A % N == 0 (RFC 5054 section 2.5.4).
+    """
     if not isinstance(srp_a_hex, str) or not _HEX.fullmatch(srp_a_hex):
         raise ValueError("SRP_A is not a hexadecimal number")
     srp_a = int(srp_a_hex, 16)
     if srp_a % N == 0:
         raise ValueError("SRP_A is 0 modulo N")
-
-    # A 128-bit salt. It goes out as hex without leading zeros: amplify-js reads SALT as a
-    # number, pycognito pads the string as is, and the two only agree on that form.
-    salt = secrets.randbits(128)
-    v = pow(G, _password_x(pool_id, user_id_for_srp, salt, password), N)
     while True:
         # 1024 random bits, as big as the clients' a (pycognito: 128 random bytes; amplify-js:
         # 128 bytes too); RFC 5054 asks for at least 256. A full 3072-bit b is 3x slower.
@@ -196,6 +213,26 @@ def verify_password_claim(
         timestamp; False for anything else, malformed input included. Never raises for
         client input. The timestamp's distance from now is not checked here.
     """
+    return verify_claim(
+        challenge, pool_name(pool_id), user_id_for_srp, secret_block_b64, timestamp, signature_b64
+    )
+
+
+def verify_claim(
+    challenge: PasswordVerifierChallenge,
+    realm: str,
+    user_id: str,
+    secret_block_b64: str,
+    timestamp: str,
+    signature_b64: str,
+) -> bool:
+    """Check a password claim signed over realm || user id || secret block || TIMESTAMP.
+
+    For a user the realm is the pool name and the user id USER_ID_FOR_SRP; for a device
+    (DEVICE_PASSWORD_VERIFIER) they are the DeviceGroupKey and the DeviceKey (amplify-js
+    ``handleDevicePasswordVerifier``, pycognito ``process_device_challenge``). Same contract as
+    `verify_password_claim`: False for anything but a right claim, never raises.
+    """
     try:
         secret_block = base64.b64decode(secret_block_b64, validate=True)
         signature = base64.b64decode(signature_b64, validate=True)
@@ -209,9 +246,7 @@ def verify_password_claim(
     # ancestor). The caller may check `is_cognito_timestamp` first to answer differently.
     if not is_cognito_timestamp(timestamp):
         return False
-    message = (
-        pool_name(pool_id).encode() + user_id_for_srp.encode() + secret_block + timestamp.encode()
-    )
+    message = realm.encode() + user_id.encode() + secret_block + timestamp.encode()
     expected = hmac.new(_password_key(challenge), message, hashlib.sha256).digest()
     return hmac.compare_digest(expected, signature)
 

@@ -18,6 +18,7 @@ state directory (see `paths.default_state_path`), readable by them alone.
 
 from __future__ import annotations
 
+import copyreg
 import io
 import os
 import pickle
@@ -35,7 +36,9 @@ from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool
 
 from . import directory
 from .auth import Authenticator, AuthSession, AuthState, Failures
+from .devices import Device
 from .errors import SandboxError
+from .messages import IssuedCode, Message, Outbox
 
 FORMAT = 1
 MOTO_VERSION = version("moto")  # looked up once: it costs ~0.4 ms, and saves are frequent
@@ -65,6 +68,10 @@ ALLOWED_GLOBALS = frozenset(
         ("cognito_tutorial.sandbox.auth", "AuthState"),
         ("cognito_tutorial.sandbox.auth", "Authenticator"),
         ("cognito_tutorial.sandbox.auth", "Failures"),
+        ("cognito_tutorial.sandbox.devices", "Device"),
+        ("cognito_tutorial.sandbox.messages", "IssuedCode"),
+        ("cognito_tutorial.sandbox.messages", "Message"),
+        ("cognito_tutorial.sandbox.messages", "Outbox"),
         ("cognito_tutorial.sandbox.srp", "PasswordVerifierChallenge"),
     }
 )
@@ -106,6 +113,7 @@ def load(path: Path) -> Loaded:
         data = handle.read()
     try:
         saved = _AllowlistUnpickler(io.BytesIO(data)).load()
+        _add_new_fields(saved)
         _check_shape(saved)
         directory.restore(saved["directory"])
         return Loaded(saved["auth"], f"restored state from {path}")
@@ -215,9 +223,28 @@ def _check_shape(saved: Any) -> None:
         ("authenticators", Authenticator),
         ("pending_secrets", str),
         ("failures", Failures),
+        ("devices", Device),
     ]:
         if not _is_map(getattr(auth, name, None), kind):
             raise ValueError(f"its auth state's {name} is not a map of strings to {kind.__name__}")
+    outbox = getattr(auth, "outbox", None)
+    if not (
+        isinstance(outbox, Outbox)
+        and _is_map(getattr(outbox, "codes", None), IssuedCode)
+        and isinstance(getattr(outbox, "messages", None), list)
+        and all(isinstance(message, Message) for message in outbox.messages)
+    ):
+        raise ValueError("its outbox is not the sandbox's codes and messages")
+
+
+def _add_new_fields(saved: Any) -> None:
+    """Give an auth state saved before a field existed that field, empty (remembered devices
+    came after the first state files): such a file is whole, not damaged."""
+    auth = saved.get("auth") if isinstance(saved, dict) else None
+    if isinstance(auth, AuthState):
+        for name, field in AuthState.__dataclass_fields__.items():
+            if name not in vars(auth) and callable(field.default_factory):
+                setattr(auth, name, field.default_factory())
 
 
 def _is_map(value: Any, kind: type) -> bool:
@@ -226,17 +253,21 @@ def _is_map(value: Any, kind: type) -> bool:
     )
 
 
+def _pickled(state: dict) -> bytes:
+    """The state as a pickle, with the directory's reducers for what does not pickle by itself
+    (moto's joserfc keys), set on this pickler only."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = copyreg.dispatch_table | directory.PICKLE_REDUCERS
+    pickler.dump(state)
+    return buffer.getvalue()
+
+
 def save(path: Path, auth: AuthState) -> None:
     """Write the whole state atomically: a temporary file, fsync, then rename over `path`."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    data = pickle.dumps(
-        {
-            "format": FORMAT,
-            "moto": MOTO_VERSION,
-            "directory": directory.snapshot(),
-            "auth": auth,
-        },
-        protocol=pickle.HIGHEST_PROTOCOL,
+    data = _pickled(
+        {"format": FORMAT, "moto": MOTO_VERSION, "directory": directory.snapshot(), "auth": auth}
     )
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

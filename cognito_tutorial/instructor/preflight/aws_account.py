@@ -23,12 +23,14 @@ CLOCK_FAIL_S = 30.0
 # Every IAM action the tutorial's notebooks, `provision` and `cleanup` use, so that docs/aws.md
 # can give the minimal policy (a test keeps the two in step). The sign-in calls made with a
 # Session or an access token (InitiateAuth, RespondToAuthChallenge, AssociateSoftwareToken,
-# VerifySoftwareToken, SetUserMFAPreference, GetUser, GlobalSignOut, RevokeToken) are not
+# VerifySoftwareToken, SetUserMFAPreference, GetUser, GlobalSignOut, RevokeToken, and lesson
+# 07's ConfirmDevice, UpdateDeviceStatus, GetDevice, ListDevices, ForgetDevice) are not
 # authorised by IAM at all, so they are not listed.
 IAM_ACTIONS = (
     "cognito-idp:ListUserPools",  # first: the one action check_aws probes
     "cognito-idp:CreateUserPool",
     "cognito-idp:DescribeUserPool",
+    "cognito-idp:UpdateUserPool",  # lesson 07 turns device tracking on, set-up turns it off
     "cognito-idp:DeleteUserPool",
     "cognito-idp:SetUserPoolMfaConfig",
     "cognito-idp:GetUserPoolMfaConfig",
@@ -43,6 +45,7 @@ IAM_ACTIONS = (
     "cognito-idp:AdminSetUserMFAPreference",
     "cognito-idp:AdminInitiateAuth",
     "cognito-idp:AdminRespondToAuthChallenge",
+    "cognito-idp:AdminListDevices",  # 99_clean_up counts the devices lesson 07 registered
 )
 
 
