@@ -1,4 +1,4 @@
-"""The real tutorial, every notebook that takes a code (02, 03, 04b, 05, 06), run in JupyterLab
+"""The real tutorial, every notebook that takes a code (02, 03, 04b, 05, 06, 07), run in JupyterLab
 by a learner who has no phone.
 
 Each notebook is copied from notebooks/ with its committed outputs cleared and opened with its
@@ -29,6 +29,7 @@ SIGN_IN = "03_answer_the_mfa_challenge.ipynb"
 RECOVER = "04b_a_sign_in_that_recovers.ipynb"
 SRP = "05_srp.ipynb"
 TOKENS = "06_tokens.ipynb"
+DEVICES = "07_remember_this_device.ipynb"
 FULL_TOKEN = re.compile(r"eyJ[\w-]{40,}")
 ACCEPTED = re.compile(r"Authenticator verified|Signed in as")
 ACCEPTED_OR_USED = re.compile(rf"{ACCEPTED.pattern}|already used")
@@ -90,7 +91,7 @@ KEYBOARD_ON_CELL_JS = """index => {
 @pytest.fixture(scope="module")
 def tutorial_lab(jupyter_lab):
     """The JupyterLab of conftest, with the tutorial's notebooks as a learner downloads them."""
-    for name in (ENROL, SIGN_IN, RECOVER, SRP, TOKENS):
+    for name in (ENROL, SIGN_IN, RECOVER, SRP, TOKENS, DEVICES):
         notebook = json.loads((TUTORIAL / name).read_text())
         parameters = next(
             c for c in notebook["cells"] if "parameters" in c["metadata"].get("tags", [])
@@ -417,3 +418,17 @@ def test_06_tokens_signs_in_twice(learner, tutorial_lab, fresh_workspace, move_c
         form.wait_for(timeout=90_000)
         answer_with_demo(form, move_clock, screenshots, f"tutorial-06-sign-in-{name}")
     settle_and_check(page, TOKENS)
+
+
+def test_07_devices_sign_in_with_a_code_first(
+    learner, tutorial_lab, fresh_workspace, move_clock, screenshots
+):
+    page = learner
+    open_notebook(page, tutorial_lab, DEVICES, LIGHT)
+    run_all(page)
+    form = cell(page, cell_index(page, "signed_in = await forms.ask_for_code(")).locator(
+        ".ct-code-entry"
+    )
+    form.wait_for(timeout=90_000)
+    answer_with_demo(form, move_clock, screenshots, "tutorial-07-devices")
+    settle_and_check(page, DEVICES)
