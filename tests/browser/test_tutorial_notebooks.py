@@ -420,15 +420,29 @@ def test_06_tokens_signs_in_twice(learner, tutorial_lab, fresh_workspace, move_c
     settle_and_check(page, TOKENS)
 
 
-def test_07_devices_sign_in_with_a_code_first(
+def test_07_one_code_then_the_remembered_device_signs_in_without_one(
     learner, tutorial_lab, fresh_workspace, move_clock, screenshots
 ):
     page = learner
     open_notebook(page, tutorial_lab, DEVICES, LIGHT)
     run_all(page)
+    forms = page.locator(".ct-code-entry")
     form = cell(page, cell_index(page, "signed_in = await forms.ask_for_code(")).locator(
         ".ct-code-entry"
     )
     form.wait_for(timeout=90_000)
-    answer_with_demo(form, move_clock, screenshots, "tutorial-07-devices")
+    answer_with_demo(form, move_clock, screenshots, "tutorial-07-sign-in")
     settle_and_check(page, DEVICES)
+    expect(forms).to_have_count(1)  # the remembered device needed no second code
+    outputs = page.locator(".jp-OutputArea-output")
+    for shown in (
+        "NewDeviceMetadata",  # the first sign-in's new device key
+        "UserConfirmationNecessary",  # ConfirmDevice
+        "The device password is in the request: False",
+        "DEVICE_SRP_AUTH",  # the sign-in that names the remembered device
+        "DEVICE_PASSWORD_VERIFIER",
+        "Remembered devices left: 0",
+        "Cognito does not know this device (any more)",  # the forgotten device's key
+    ):
+        expect(outputs.filter(has_text=shown).first).to_be_visible()
+    page.screenshot(path=screenshots / "tutorial-07-done.png", full_page=False)
