@@ -232,7 +232,10 @@ def main(sections: list[str]) -> int:
     print(missed_notes(results))
     RESULTS.parent.mkdir(exist_ok=True)
     if sections and RESULTS.exists():  # a subset updates its own figures, keeps the others
-        results = json.loads(RESULTS.read_text()) | results
+        previous = json.loads(RESULTS.read_text())
+        for name in chosen:  # and forgets its own earlier failure
+            previous.pop(f"{name}_error", None)
+        results = previous | results
     partial = RESULTS.with_suffix(".json.tmp")
     partial.write_text(json.dumps(results, indent=2) + "\n")
     partial.replace(RESULTS)

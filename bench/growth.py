@@ -16,7 +16,6 @@ save the persistent sandbox makes after every write, timed on that state.
 
 from __future__ import annotations
 
-import pickle
 import statistics
 import time
 from pathlib import Path
@@ -44,7 +43,7 @@ class SigningIn:
 
     def __init__(self, server: servers.Server, folder: Path) -> None:
         self.state_file, self.clock_file = folder / "state.pickle", folder / "clock"
-        self.cognito = servers.client(server.url)
+        self.cognito = servers.client(server)
         pool_id = self.cognito.create_user_pool(PoolName="growth")["UserPool"]["Id"]
         self.client_id = self.cognito.create_user_pool_client(
             UserPoolId=pool_id, ClientName="growth", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
@@ -138,7 +137,7 @@ def room(work: Path) -> dict[str, Any]:
     clock = ManualClock()
     running = serve_in_thread(clock=clock)
     try:
-        cognito = servers.client(running.url)
+        cognito = servers.client(servers.Server(running.url, None, running.app.credentials))
         attendees = [attendee(cognito, clock, number) for number in range(1, ATTENDEES + 1)]
         for _ in range(SIGN_INS_PER_ATTENDEE):
             clock.advance(BETWEEN_SIGN_INS_S)
@@ -153,7 +152,7 @@ def room(work: Path) -> dict[str, Any]:
         save_s = (time.perf_counter() - started) / SAVES
         started = time.perf_counter()
         for _ in range(SAVES):
-            pickle.dumps({"directory": directory.snapshot(), "auth": auth}, pickle.HIGHEST_PROTOCOL)
+            state.serialise({"directory": directory.snapshot(), "auth": auth})
         pickle_s = (time.perf_counter() - started) / SAVES
         pools = [directory.find_pool(space.pool_id) for space, _ in attendees]
     finally:

@@ -52,21 +52,26 @@ class Server:
 
 
 def start_sandbox(*args: str) -> Server:
-    """Launch the sandbox with `--fresh` or `--state FILE` (through the one spawn function);
+    """Launch the sandbox with `--fresh`, or `--state FILE` and perhaps `--clock-file FILE`
+    (through the one spawn function);
     return once it is ready.
 
     With `--state FILE`, the sandbox's home (log, credentials) is FILE's folder, so a
     benchmark never touches the developer's own sandbox."""
     from cognito_tutorial.sandbox import spawn
 
+    options = dict(zip(args[::2], args[1::2], strict=False)) if "--fresh" not in args else {}
+    clock = {"clock_file": Path(options["--clock-file"])} if "--clock-file" in options else {}
     if args == ("--fresh",):
         home = Path(tempfile.mkdtemp(prefix="bench-sandbox-"))
         where: dict[str, Any] = {"fresh": True}
-    elif len(args) == 2 and args[0] == "--state":
-        home = Path(args[1]).parent
-        where = {"state_path": Path(args[1])}
+    elif "--state" in options and set(options) <= {"--state", "--clock-file"}:
+        home = Path(options["--state"]).parent
+        where = {"state_path": Path(options["--state"]), **clock}
     else:
-        raise ValueError(f"start_sandbox takes --fresh or --state FILE, not {args}")
+        raise ValueError(
+            f"start_sandbox takes --fresh, or --state FILE [--clock-file F], not {args}"
+        )
     key = load_or_create(home)  # the key the sandbox will find in its home
     env = dict(os.environ, COGNITO_TUTORIAL_HOME=str(home))
     spawned = spawn(**where, log_path=home / "sandbox.log", env=env)

@@ -133,7 +133,7 @@ def fail(*args, **kwargs):
 
 @pytest.mark.parametrize(
     ("module", "name"),
-    [(state, "_pickled"), (os, "fsync"), (os, "replace")],
+    [(state, "serialise"), (os, "fsync"), (os, "replace")],
     ids=["while-pickling", "while-writing", "while-renaming"],
 )
 def test_a_failed_save_leaves_the_previous_file_loadable(

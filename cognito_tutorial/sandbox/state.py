@@ -253,7 +253,7 @@ def _is_map(value: Any, kind: type) -> bool:
     )
 
 
-def _pickled(state: dict) -> bytes:
+def serialise(state: dict) -> bytes:
     """The state as a pickle, with the directory's reducers for what does not pickle by itself
     (moto's joserfc keys), set on this pickler only."""
     buffer = io.BytesIO()
@@ -266,7 +266,7 @@ def _pickled(state: dict) -> bytes:
 def save(path: Path, auth: AuthState) -> None:
     """Write the whole state atomically: a temporary file, fsync, then rename over `path`."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    data = _pickled(
+    data = serialise(
         {"format": FORMAT, "moto": MOTO_VERSION, "directory": directory.snapshot(), "auth": auth}
     )
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
