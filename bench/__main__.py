@@ -212,12 +212,12 @@ def main(sections: list[str]) -> int:
             run_section("overhead", lambda: overhead.run(work), results)
         if "load" in chosen:
             run_section("load", lambda: load.run(work), results)
-            state_file = str(work / load.STATE_FILE)
+            state_file = work / load.STATE_FILE
             run_section(
                 "start with state",
                 lambda: {
                     "sandbox_start_persistent_s": round(
-                        sandbox_start.sandbox_start_s("--state", state_file), 3
+                        sandbox_start.sandbox_start_s(state_file), 3
                     )
                 },
                 results,

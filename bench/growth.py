@@ -59,9 +59,7 @@ class SigningIn:
     @classmethod
     def start(cls, folder: Path) -> tuple[servers.Server, SigningIn]:
         folder.mkdir(parents=True, exist_ok=True)
-        server = servers.start_sandbox(
-            "--state", str(folder / "state.pickle"), "--clock-file", str(folder / "clock")
-        )
+        server = servers.start_sandbox(folder / "state.pickle", clock_file=folder / "clock")
         try:
             return server, cls(server, folder)
         except BaseException:

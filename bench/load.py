@@ -212,7 +212,7 @@ def run(state_dir: Path, learners: int = LEARNERS, rounds: int = ROUNDS) -> dict
     groups: list[tuple[str, list[Learner]]] = []
     seconds, lost, lost_after_restart = 0.0, set(), set()
     for _ in range(rounds + 1):
-        server = servers.start_sandbox("--state", str(state_file))
+        server = servers.start_sandbox(state_file)
         try:
             for pool_id, group in groups:  # everything acknowledged before the last SIGKILL
                 lost_after_restart |= lost_enrolments(server, pool_id, group)
@@ -234,7 +234,7 @@ def run(state_dir: Path, learners: int = LEARNERS, rounds: int = ROUNDS) -> dict
     results.update(save_cost(state_file))
 
     people, seconds, lost = [], 0.0, set()
-    with servers.sandbox("--fresh") as fresh:
+    with servers.sandbox() as fresh:
         for _ in range(rounds):
             pool_id, group, took = workshop(fresh, learners)
             lost |= lost_enrolments(fresh, pool_id, group)

@@ -206,8 +206,8 @@ def srp_cost(target: Target, sign_ins: int = SRP_SIGN_INS) -> dict[str, float]:
 def run(state_dir: Path, rounds: int = ROUNDS) -> dict[str, Any]:
     """Measure all three servers; `state_dir` holds the persistent sandbox's state file."""
     with (
-        servers.sandbox("--fresh") as fresh,
-        servers.sandbox("--state", str(state_dir / "overhead-state.pickle")) as persistent,
+        servers.sandbox() as fresh,
+        servers.sandbox(state_dir / "overhead-state.pickle") as persistent,
         servers.plain_moto() as moto,
     ):
         targets = [

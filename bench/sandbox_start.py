@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 from bench import servers
 
@@ -20,14 +21,14 @@ ALL_HELPERS = (
 )
 
 
-def sandbox_start_s(*args: str) -> float:
-    """Median over RUNS launches: spawn, read the URL line, first request answered.
+def sandbox_start_s(state_path: Path | None = None) -> float:
+    """Median over RUNS launches: spawn, ready, first request answered.
 
-    `args` default to `--fresh`; pass `--state FILE` to include loading a state file."""
+    In memory by default; with `state_path`, loading that state file is included."""
     timings = []
     for _ in range(RUNS):
         started = time.perf_counter()
-        server = servers.start_sandbox(*(args or ("--fresh",)))
+        server = servers.start_sandbox(state_path)
         try:
             with urllib.request.urlopen(f"{server.url}/_sandbox/health", timeout=10) as reply:
                 reply.read()

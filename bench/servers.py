@@ -1,6 +1,6 @@
 """The servers the benchmarks measure, each in its own process on 127.0.0.1.
 
-`sandbox("--fresh")` or `sandbox("--state", path)`: a sandbox process, through `sandbox.spawn`.
+`sandbox()` or `sandbox(state_path)`: a sandbox process, through `sandbox.spawn`.
 `plain_moto()`: moto's own server with TOTP checks on, the baseline the sandbox is compared to.
 Each is a context manager that stops its process on the way out, whatever happened.
 `client(server)` signs as `connect()` does: with the sandbox's own key (it checks signatures),
@@ -51,27 +51,20 @@ class Server:
                 self.kill()
 
 
-def start_sandbox(*args: str) -> Server:
-    """Launch the sandbox with `--fresh`, or `--state FILE` and perhaps `--clock-file FILE`
-    (through the one spawn function);
-    return once it is ready.
+def start_sandbox(state_path: Path | None = None, clock_file: Path | None = None) -> Server:
+    """Launch a sandbox through the one spawn function: in memory, or on `state_path` (with
+    the virtual clock in `clock_file`, if given); return once it is ready.
 
-    With `--state FILE`, the sandbox's home (log, credentials) is FILE's folder, so a
-    benchmark never touches the developer's own sandbox."""
+    Its home (log, credentials) is a new folder, or the state file's folder, so a benchmark
+    never touches the developer's own sandbox."""
     from cognito_tutorial.sandbox import spawn
 
-    options = dict(zip(args[::2], args[1::2], strict=False)) if "--fresh" not in args else {}
-    clock = {"clock_file": Path(options["--clock-file"])} if "--clock-file" in options else {}
-    if args == ("--fresh",):
+    if state_path is None:
         home = Path(tempfile.mkdtemp(prefix="bench-sandbox-"))
         where: dict[str, Any] = {"fresh": True}
-    elif "--state" in options and set(options) <= {"--state", "--clock-file"}:
-        home = Path(options["--state"]).parent
-        where = {"state_path": Path(options["--state"]), **clock}
     else:
-        raise ValueError(
-            f"start_sandbox takes --fresh, or --state FILE [--clock-file F], not {args}"
-        )
+        home = Path(state_path).parent
+        where = {"state_path": Path(state_path), "clock_file": clock_file}
     key = load_or_create(home)  # the key the sandbox will find in its home
     env = dict(os.environ, COGNITO_TUTORIAL_HOME=str(home))
     spawned = spawn(**where, log_path=home / "sandbox.log", env=env)
@@ -108,8 +101,8 @@ def start_plain_moto() -> Server:
 
 
 @contextlib.contextmanager
-def sandbox(*args: str) -> Iterator[Server]:
-    server = start_sandbox(*args)
+def sandbox(state_path: Path | None = None) -> Iterator[Server]:
+    server = start_sandbox(state_path)
     try:
         yield server
     finally:
